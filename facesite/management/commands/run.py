@@ -1,0 +1,49 @@
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from facesite.launcher import Launcher
+from facesite.roles import ROLE_PERMISSIONS
+
+
+class Command(BaseCommand):
+    help = "Migrate, make sure an admin exists, then run Redis, a worker and the web server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host, port, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.ensure_admin()
+        launcher = Launcher(host=host, port=port, out=self.stdout)
+        try:
+            launcher.start()
+            exit_code = launcher.wait()
+        finally:
+            launcher.stop()
+        if exit_code:
+            raise SystemExit(exit_code)
+
+    def ensure_admin(self) -> None:
+        """Create the first admin account, holding every role, when there is none."""
+        users = get_user_model()
+        if users.objects.filter(is_superuser=True).exists():
+            return
+        username = os.environ.get("FACESITE_ADMIN_USERNAME", "admin")
+        password = os.environ.get("FACESITE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        admin = users.objects.create_superuser(username=username, password=password)
+        admin.groups.set(Group.objects.filter(name__in=ROLE_PERMISSIONS))
+        self.stdout.write(self.style.SUCCESS(f"Created the admin account. Log in as {username!r}"))
+        if "FACESITE_ADMIN_PASSWORD" not in os.environ:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"with the password {password!r} (shown once; change it with "
+                    f"`.venv/bin/python manage.py changepassword {username}`)."
+                )
+            )

@@ -1,0 +1,163 @@
+"""Settings for facesite. Every value comes from the environment (see README.md)."""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from facesite.env import envbool, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("FACESITE_VAR_DIR", str(BASE_DIR / "var")))
+
+
+def _development_secret_key() -> str:
+    """Generate a key once and keep it under var/, so sessions survive restarts."""
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envstr("SECRET_KEY", "") or _development_secret_key()
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+# Behind TLS (production) these make cookies and redirects safe; `check --deploy`
+# reports nothing once SECURE_SSL=1.
+SECURE_SSL = envbool("SECURE_SSL", False)
+SECURE_SSL_REDIRECT = SECURE_SSL
+SESSION_COOKIE_SECURE = SECURE_SSL
+CSRF_COOKIE_SECURE = SECURE_SSL
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
+SECURE_HSTS_PRELOAD = SECURE_SSL
+if envbool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_rq",
+    "identities",
+    "pipeline",
+    "recognition",
+    "facesite",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login unless its view says otherwise (only the login page does).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "facesite.urls"
+WSGI_APPLICATION = "facesite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'facesite.sqlite3'}")
+    database = dj_database_url.parse(url, conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60))
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite has no row locks: IMMEDIATE transactions take the write lock up front,
+        # so concurrent writers queue (busy timeout) instead of failing mid-transaction.
+        database["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        database["CONN_MAX_AGE"] = 0
+    return database
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envstr("TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Face images are never served from a public URL; the authenticated image views read
+# them through the storage API. MEDIA_URL stays unset on purpose.
+STORAGES = {
+    "default": {"BACKEND": envstr("FILE_STORAGE", "identities.storage.AtomicFileSystemStorage")},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+REDIS_SOCKET = VAR_DIR / "redis.sock"
+REDIS_URL = envstr("REDIS_URL", f"unix://{REDIS_SOCKET}?db=0")
+# One queue per kind of work, each with its own timeout (seconds).
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
+    "scrape": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
+    "process": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
+    "train": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 24 * 3600},
+}
+# Jobs are enqueued only once the transaction that asked for them has committed.
+RQ = {"COMMIT_MODE": "on_db_commit"}
+
+# Images: limits applied to every file that enters (imports, scrapes, uploads).
+FACESITE_MAX_IMAGE_BYTES = envint("FACESITE_MAX_IMAGE_BYTES", 25 * 1024 * 1024, minimum=1)
+FACESITE_MAX_IMAGE_PIXELS = envint("FACESITE_MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
+# Crops: the margin around the detected box (fraction of its size), the stored square
+# size in pixels, and the smallest detected face kept for review.
+FACESITE_CROP_MARGIN = envfloat("FACESITE_CROP_MARGIN", 0.2)
+FACESITE_CROP_SIZE = envint("FACESITE_CROP_SIZE", 160, minimum=16)
+FACESITE_MIN_FACE_SIZE = envint("FACESITE_MIN_FACE_SIZE", 40, minimum=1)
+# Readiness of an identity for training (the original project's 30 minimum, 50 target).
+FACESITE_MIN_APPROVED_FACES = envint("FACESITE_MIN_APPROVED_FACES", 30, minimum=1)
+FACESITE_TARGET_APPROVED_FACES = envint("FACESITE_TARGET_APPROVED_FACES", 50, minimum=1)
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,79 @@
+"""Decoding and checking every image that enters the system."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from PIL import Image, ImageOps
+
+from facesite.errors import FacesiteError
+
+# Pillow format name -> the file extension images of that format are stored under.
+SUPPORTED_FORMATS = {
+    "JPEG": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "BMP": "bmp",
+    "PPM": "pgm",  # Netpbm (the ORL faces are PGM files)
+    "TIFF": "tif",
+    "GIF": "gif",
+}
+
+
+class ImageRejected(FacesiteError):
+    """An image that cannot be used, with the reason a person can act on."""
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    image: Image.Image  # RGB, EXIF orientation applied
+    format: str
+    extension: str
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+
+def image_decode(data: bytes) -> DecodedImage:
+    """Decode image bytes, or raise ImageRejected with a plain reason.
+
+    1. Refuse files over FACESITE_MAX_IMAGE_BYTES before reading them.
+    2. Identify the format from the content, never from a name or a header.
+    3. Refuse images whose declared size exceeds FACESITE_MAX_IMAGE_PIXELS before
+       decoding their pixels (decompression bombs).
+    4. Decode fully, so truncated files are caught here and not later.
+    5. Apply the EXIF orientation and convert to RGB.
+    """
+    max_bytes = settings.FACESITE_MAX_IMAGE_BYTES
+    if len(data) > max_bytes:
+        raise ImageRejected(f"File is too large ({len(data):,} bytes; the limit is {max_bytes:,}).")
+    if not data:
+        raise ImageRejected("File is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected("Image has too many pixels to decode safely.") from None
+    except Exception:
+        raise ImageRejected("File is not an image, or its format is not recognised.") from None
+    if image.format not in SUPPORTED_FORMATS:
+        supported = ", ".join(sorted(SUPPORTED_FORMATS))
+        raise ImageRejected(f"Unsupported image format {image.format}; use one of {supported}.")
+    max_pixels = settings.FACESITE_MAX_IMAGE_PIXELS
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageRejected(f"Image is {width}x{height} pixels; the limit is {max_pixels:,} pixels.")
+    try:
+        image.load()
+    except Exception:
+        raise ImageRejected("Image data is truncated or corrupt.") from None
+    image_format = image.format
+    oriented = ImageOps.exif_transpose(image).convert("RGB")
+    return DecodedImage(oriented, image_format, SUPPORTED_FORMATS[image_format])

@@ -1,0 +1,244 @@
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+
+
+class IdentityQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived=False)
+
+    def ready_for_training(self):
+        return self.active().filter(approved_count__gte=settings.FACESITE_MIN_APPROVED_FACES)
+
+    def get_by_name(self, name: str) -> "Identity":
+        return self.get(name__iexact=name.strip())
+
+
+class Identity(models.Model):
+    """A person faces are collected for. Names are unique regardless of case."""
+
+    name = models.CharField(max_length=200)
+    aliases = models.TextField(blank=True, help_text="Other names, one per line.")
+    notes = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Face counts by status, kept by update_face_counts() so lists of thousands of
+    # identities sort and page without aggregating every face.
+    pending_count = models.PositiveIntegerField(default=0)
+    approved_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+
+    objects = IdentityQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("name"), name="identity_name_unique_ci")]
+        indexes = [
+            models.Index(Lower("name"), name="identity_name_lower"),
+            models.Index(fields=["archived", "approved_count"]),
+            models.Index(fields=["created_at"]),
+        ]
+        permissions = [
+            ("manage_identities", "Can manage identities, start jobs and manage users"),
+            ("review_faces", "Can review face crops"),
+            ("override_reviews", "Can override review decisions"),
+            ("recognize_faces", "Can recognize faces in uploaded photos"),
+        ]
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def face_count(self) -> int:
+        return self.pending_count + self.approved_count + self.rejected_count
+
+    @property
+    def is_ready(self) -> bool:
+        return self.approved_count >= settings.FACESITE_MIN_APPROVED_FACES
+
+    @property
+    def readiness_percent(self) -> int:
+        return min(100, round(100 * self.approved_count / settings.FACESITE_TARGET_APPROVED_FACES))
+
+    def alias_list(self) -> list[str]:
+        return [alias.strip() for alias in self.aliases.splitlines() if alias.strip()]
+
+    @transaction.atomic
+    def update_face_counts(self) -> None:
+        """Recount this identity's faces by status under a row lock."""
+        Identity.objects.select_for_update().filter(pk=self.pk).first()
+        counts = self.faces.aggregate(
+            pending=Count("id", filter=Q(status=Face.Status.PENDING)),
+            approved=Count("id", filter=Q(status=Face.Status.APPROVED)),
+            rejected=Count("id", filter=Q(status=Face.Status.REJECTED)),
+        )
+        self.pending_count = counts["pending"]
+        self.approved_count = counts["approved"]
+        self.rejected_count = counts["rejected"]
+        self.save(update_fields=["pending_count", "approved_count", "rejected_count"])
+
+
+class SourceImage(models.Model):
+    """An original photo gathered for an identity: where it came from, and what it held.
+
+    The file is stored content-addressed, so the same photo gathered for two
+    identities (a group photo) is two rows sharing one file.
+    """
+
+    class Origin(models.TextChoices):
+        URL = "url", "Downloaded from a URL"
+        FILE = "file", "Imported from a file"
+        UPLOAD = "upload", "Uploaded in the browser"
+
+    class Status(models.TextChoices):
+        FACES = "faces", "Faces found"
+        NO_FACE = "no_face", "No face found"
+        INVALID = "invalid", "Not a usable image"
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="source_images")
+    sha256 = models.CharField(max_length=64)
+    file = models.CharField(max_length=255, blank=True, help_text="Storage name; empty if invalid.")
+    byte_size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    image_format = models.CharField(max_length=16, blank=True)
+    origin = models.CharField(max_length=8, choices=Origin.choices)
+    origin_detail = models.TextField(help_text="The URL, file path or upload name.")
+    search_rank = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "sha256"], name="source_image_unique_per_identity")
+        ]
+        indexes = [models.Index(fields=["sha256"]), models.Index(fields=["identity", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.origin_detail} ({self.get_status_display()})"
+
+
+class Face(models.Model):
+    """A face crop from a source image, waiting for or past review."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    class Reason(models.TextChoices):
+        WRONG_PERSON = "wrong_person", "Wrong person"
+        NOT_A_FACE = "not_a_face", "Not a face"
+        POOR_QUALITY = "poor_quality", "Poor quality"
+        DUPLICATE = "duplicate", "Duplicate"
+        TOO_SMALL = "too_small", "Face too small"
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="faces")
+    source_image = models.ForeignKey(SourceImage, on_delete=models.CASCADE, related_name="faces")
+    file = models.CharField(max_length=255, help_text="Storage name of the crop.")
+    # The detected box in the source image's pixels, after EXIF orientation.
+    box_left = models.PositiveIntegerField()
+    box_top = models.PositiveIntegerField()
+    box_width = models.PositiveIntegerField()
+    box_height = models.PositiveIntegerField()
+    detector = models.CharField(max_length=32)
+    confidence = models.FloatField(null=True, blank=True)
+    # 64-bit difference hash of the crop, stored signed to fit a BIGINT.
+    phash = models.BigIntegerField()
+    # True when the source photo held more than one face: worth a closer look.
+    in_group_photo = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_image", "detector", "box_left", "box_top", "box_width", "box_height"],
+                name="face_unique_box",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["identity", "status", "id"]),
+            models.Index(fields=["status", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Face {self.pk} of {self.identity_id} ({self.status})"
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.box_left, self.box_top, self.box_width, self.box_height)
+
+
+class ReviewVote(models.Model):
+    """One reviewer's decision on one face."""
+
+    face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="votes")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_votes"
+    )
+    decision = models.CharField(
+        max_length=8, choices=[(Face.Status.APPROVED, "Approve"), (Face.Status.REJECTED, "Reject")]
+    )
+    reason = models.CharField(max_length=16, choices=Face.Reason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["face", "reviewer"], name="one_vote_per_reviewer")]
+        indexes = [models.Index(fields=["reviewer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} {self.decision} face {self.face_id}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_target(self, target: models.Model):
+        return self.filter(target_type=target._meta.label_lower, target_id=target.pk)
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, with the state before and after."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64)
+    target_id = models.BigIntegerField()
+    # The target's name when the event happened, kept after the target is deleted.
+    target_label = models.CharField(max_length=255)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "created_at"]),
+            models.Index(fields=["actor", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_label}"
+
+    @classmethod
+    def record(cls, *, actor, action: str, target: models.Model, before=None, after=None) -> "AuditEvent":
+        return cls.objects.create(
+            actor=actor if actor and actor.is_authenticated else None,
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=target.pk,
+            target_label=str(target)[:255],
+            before=before,
+            after=after,
+        )

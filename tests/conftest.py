@@ -1,0 +1,101 @@
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from facesite import roles
+from facesite.redis_server import redis_server_start
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_media(settings, tmp_path):
+    """Each test writes images under its own folder and serves static files unhashed."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when set (CI points it at a real server), else a private redis-server."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    directory = Path(tempfile.mkdtemp(prefix="facesite-redis-"))
+    process = redis_server_start(directory / "redis.sock", directory)
+    yield f"unix://{directory / 'redis.sock'}?db=0"
+    process.terminate()
+    process.wait()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def rq_queues(settings, redis_url):
+    """Point every RQ queue at the test Redis and empty them before and after the test."""
+    import django_rq
+
+    settings.RQ_QUEUES = {name: {**config, "URL": redis_url} for name, config in settings.RQ_QUEUES.items()}
+    queues = [django_rq.get_queue(name) for name in settings.RQ_QUEUES]
+    for queue in queues:
+        queue.empty()
+    yield queues
+    for queue in queues:
+        queue.empty()
+
+
+def make_user(username: str, *role_names: str, password: str = "correct horse battery staple"):
+    user = get_user_model().objects.create_user(username=username, password=password)
+    user.groups.set(Group.objects.filter(name__in=role_names))
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    return make_user("ada", roles.ADMIN)
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("rita", roles.REVIEWER)
+
+
+@pytest.fixture
+def uploader(db):
+    return make_user("uma", roles.UPLOADER)
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("otto")
+
+
+@pytest.fixture
+def admin_web(client, admin):
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def reviewer_web(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def uploader_web(client, uploader):
+    client.force_login(uploader)
+    return client
+
+
+@pytest.fixture
+def outsider_web(client, outsider):
+    client.force_login(outsider)
+    return client
