@@ -40,6 +40,7 @@ class Launcher:
                 "--workers", "2", "--threads", "4",
                 "--graceful-timeout", "5",
                 "--access-logfile", "-",
+                "--no-control-socket",
             ],
         )  # fmt: skip
         self.out.write(f"facesite is running on http://{self.host}:{self.port}/ (Ctrl-C stops it)\n")

@@ -39,11 +39,11 @@ class Command(BaseCommand):
         password = os.environ.get("FACESITE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         admin = users.objects.create_superuser(username=username, password=password)
         admin.groups.set(Group.objects.filter(name__in=ROLE_PERMISSIONS))
-        self.stdout.write(self.style.SUCCESS(f"Created the admin account. Log in as {username!r}"))
-        if "FACESITE_ADMIN_PASSWORD" not in os.environ:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"with the password {password!r} (shown once; change it with "
-                    f"`.venv/bin/python manage.py changepassword {username}`)."
-                )
-            )
+        if "FACESITE_ADMIN_PASSWORD" in os.environ:
+            shown = "the password in FACESITE_ADMIN_PASSWORD"
+        else:
+            shown = f"the password {password!r} (shown only this once)"
+        self.stdout.write(
+            self.style.SUCCESS(f"Created the admin account. Log in as {username!r} with {shown}.")
+        )
+        self.stdout.write(f"To change it later: .venv/bin/python manage.py changepassword {username}")
