@@ -4,6 +4,7 @@ Each helper fails with ImproperlyConfigured naming the variable, so a typo in a
 deployment stops the process at start-up with a message instead of a default.
 """
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -55,3 +56,16 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envjson(name: str, default: dict) -> dict:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {error}.") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object; got {value!r}.")
+    return parsed

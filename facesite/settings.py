@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from facesite.env import envbool, envfloat, envint, envlist, envstr
+from facesite.env import envbool, envfloat, envint, envjson, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("FACESITE_VAR_DIR", str(BASE_DIR / "var")))
@@ -124,7 +124,10 @@ MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Face images are never served from a public URL; the authenticated image views read
 # them through the storage API. MEDIA_URL stays unset on purpose.
 STORAGES = {
-    "default": {"BACKEND": envstr("FILE_STORAGE", "identities.storage.AtomicFileSystemStorage")},
+    "default": {
+        "BACKEND": envstr("FILE_STORAGE", "identities.storage.AtomicFileSystemStorage"),
+        "OPTIONS": envjson("FILE_STORAGE_OPTIONS", {}),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -60,3 +60,9 @@ def test_a_bad_setting_stops_the_process_with_a_message(tmp_path):
     result = manage("check", DEBUG="perhaps", FACESITE_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "DEBUG must be one of" in result.stderr
+
+
+def test_storage_options_must_be_a_json_object(tmp_path):
+    result = manage("check", FILE_STORAGE_OPTIONS="[1, 2]", FACESITE_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "FILE_STORAGE_OPTIONS must be a JSON object" in result.stderr
