@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 
 class IdentityQuerySet(models.QuerySet):
@@ -51,6 +52,9 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("identity_detail", args=[self.pk])
 
     @property
     def face_count(self) -> int:

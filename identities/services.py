@@ -1,11 +1,36 @@
 """Workflows that change identities and their faces, each recorded in the audit log."""
 
+import logging
 import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from functools import partial
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from facesite.errors import FacesiteError
-from identities.models import AuditEvent, Identity
+from identities.models import AuditEvent, Face, Identity, SourceImage
+
+logger = logging.getLogger(__name__)
+
+# Storage names checked per query, well under SQLite's limit on query parameters.
+_REFERENCE_CHECK_BATCH = 500
+
+
+class IdentityNameTaken(FacesiteError):
+    """The name belongs to another identity, kept as `existing` so a page can link to it."""
+
+    def __init__(self, existing: Identity):
+        super().__init__(f"An identity named {existing.name!r} already exists.")
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class IdentityMergeReport:
+    moved_faces: int
+    moved_source_images: int
+    duplicate_faces_dropped: int
 
 
 def identity_name_normalize(name: str) -> str:
@@ -13,22 +38,72 @@ def identity_name_normalize(name: str) -> str:
     return re.sub(r"\s+", " ", name.replace("_", " ")).strip()
 
 
-def identity_create(*, name: str, actor=None, aliases: str = "", notes: str = "") -> Identity:
-    """Create an identity, or raise FacesiteError if the name is blank or taken."""
+def identity_aliases_normalize(aliases: Iterable[str], *, name: str) -> str:
+    """Aliases one a line, without blanks, repeats (in any case) or the identity's own name."""
+    seen = {name.casefold()}
+    kept = []
+    for alias in aliases:
+        alias = re.sub(r"\s+", " ", alias).strip()
+        if alias and alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            kept.append(alias)
+    return "\n".join(kept)
+
+
+def _name_taken_error(name: str, *, exclude: Identity | None = None) -> FacesiteError:
+    others = Identity.objects.filter(name__iexact=name)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    existing = others.first()
+    return IdentityNameTaken(existing) if existing else FacesiteError(f"The name {name!r} is taken.")
+
+
+def _identity_name_check(name: str, *, exclude: Identity | None = None) -> str:
+    """The normalized name, or FacesiteError if it is blank, too long or another identity's."""
     name = identity_name_normalize(name)
     if not name:
         raise FacesiteError("A name is required.")
-    if len(name) > Identity._meta.get_field("name").max_length:
-        raise FacesiteError(f"The name {name[:40]!r}… is too long.")
-    existing = Identity.objects.filter(name__iexact=name).first()
+    max_length = Identity._meta.get_field("name").max_length
+    if len(name) > max_length:
+        raise FacesiteError(f"The name {name[:40]!r}… is too long (at most {max_length} characters).")
+    others = Identity.objects.filter(name__iexact=name)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    existing = others.first()
     if existing:
-        raise FacesiteError(f"An identity named {existing.name!r} already exists.")
+        raise IdentityNameTaken(existing)
+    return name
+
+
+def _identity_snapshot(identity: Identity) -> dict:
+    return {
+        "id": identity.pk,
+        "name": identity.name,
+        "aliases": identity.alias_list(),
+        "pending": identity.pending_count,
+        "approved": identity.approved_count,
+        "rejected": identity.rejected_count,
+    }
+
+
+def _audit_value(field: str, value: str) -> str | list[str]:
+    # Aliases are recorded as a list, as the other events record them.
+    return value.splitlines() if field == "aliases" else value
+
+
+def identity_create(*, name: str, actor=None, aliases: str = "", notes: str = "") -> Identity:
+    """Create an identity, or raise FacesiteError if the name is blank or taken."""
+    name = _identity_name_check(name)
+    aliases = identity_aliases_normalize(aliases.splitlines(), name=name)
     try:
         with transaction.atomic():
-            identity = Identity.objects.create(name=name, aliases=aliases, notes=notes, created_by=actor)
+            identity = Identity.objects.create(
+                name=name, aliases=aliases, notes=notes.strip(), created_by=actor
+            )
             AuditEvent.record(actor=actor, action="identity.create", target=identity, after={"name": name})
     except IntegrityError:
-        raise FacesiteError(f"An identity named {name!r} already exists.") from None
+        # Another request created the same name between the check and the insert.
+        raise _name_taken_error(name) from None
     return identity
 
 
@@ -40,6 +115,214 @@ def identity_get_or_create(*, name: str, actor=None) -> tuple[Identity, bool]:
         return existing, False
     try:
         return identity_create(name=normalized, actor=actor), True
-    except FacesiteError:
+    except IdentityNameTaken as error:
         # Another process created it between the lookup and the insert.
-        return Identity.objects.get(name__iexact=normalized), False
+        return error.existing, False
+
+
+def identity_update(*, identity: Identity, name: str, aliases: str, notes: str, actor) -> bool:
+    """Rename an identity and change its aliases and notes; return whether anything changed.
+
+    A name another identity already has raises IdentityNameTaken and changes nothing:
+    two identities are only ever combined by identity_merge, which a person confirms.
+    """
+    name = _identity_name_check(name, exclude=identity)
+    wanted = {
+        "name": name,
+        "aliases": identity_aliases_normalize(aliases.splitlines(), name=name),
+        "notes": notes.strip(),
+    }
+    changes = {field: value for field, value in wanted.items() if getattr(identity, field) != value}
+    if not changes:
+        return False
+    before = {field: _audit_value(field, getattr(identity, field)) for field in changes}
+    after = {field: _audit_value(field, value) for field, value in changes.items()}
+    try:
+        with transaction.atomic():
+            Identity.objects.filter(pk=identity.pk).update(**changes)
+            AuditEvent.record(
+                actor=actor,
+                action="identity.rename" if "name" in changes else "identity.update",
+                target=identity,
+                before=before,
+                after=after,
+            )
+    except IntegrityError:
+        raise _name_taken_error(name, exclude=identity) from None
+    for field, value in changes.items():
+        setattr(identity, field, value)
+    return True
+
+
+def _identity_archived_set(identity: Identity, archived: bool, actor) -> bool:
+    with transaction.atomic():
+        # Only the request that actually flips the flag records an event.
+        changed = Identity.objects.filter(pk=identity.pk, archived=not archived).update(archived=archived)
+        if changed:
+            AuditEvent.record(
+                actor=actor,
+                action="identity.archive" if archived else "identity.unarchive",
+                target=identity,
+                before={"archived": not archived},
+                after={"archived": archived},
+            )
+    identity.archived = archived
+    return bool(changed)
+
+
+def identity_archive(*, identity: Identity, actor) -> bool:
+    """Hide an identity from the default list and from datasets; its faces stay."""
+    return _identity_archived_set(identity, True, actor)
+
+
+def identity_unarchive(*, identity: Identity, actor) -> bool:
+    return _identity_archived_set(identity, False, actor)
+
+
+def storage_files_delete_unreferenced(storage_names: Iterable[str]) -> list[str]:
+    """Delete the stored files that no SourceImage or Face row names any more.
+
+    Storage is content-addressed, so one file can stand behind rows of several
+    identities; a file goes only when the last row naming it has gone.
+    """
+    names = sorted(set(storage_names) - {""})
+    still_used = set()
+    for start in range(0, len(names), _REFERENCE_CHECK_BATCH):
+        batch = names[start : start + _REFERENCE_CHECK_BATCH]
+        still_used.update(SourceImage.objects.filter(file__in=batch).values_list("file", flat=True))
+        still_used.update(Face.objects.filter(file__in=batch).values_list("file", flat=True))
+    deleted = []
+    for name in names:
+        if name not in still_used and default_storage.exists(name):
+            default_storage.delete(name)
+            deleted.append(name)
+    logger.info("Deleted %d unreferenced image files of %d checked.", len(deleted), len(names))
+    return deleted
+
+
+def _storage_files_delete_after_commit(storage_names: set[str]) -> None:
+    # After the commit, so a rolled-back transaction never loses a file; robust, so a
+    # file that cannot be deleted is logged instead of failing a request that succeeded.
+    if storage_names:
+        transaction.on_commit(partial(storage_files_delete_unreferenced, storage_names), robust=True)
+
+
+def identity_delete(*, identity: Identity, actor) -> None:
+    """Delete an identity with its source images, faces and votes, then its unshared files.
+
+    1. Collect the storage names this identity's source images and faces point at.
+    2. Record the event, then delete the identity; its rows go with it (cascade).
+    3. After the commit, delete each collected file that no remaining row names.
+    """
+    with transaction.atomic():
+        source_images = SourceImage.objects.filter(identity=identity)
+        storage_names = set(source_images.values_list("file", flat=True))
+        storage_names.update(Face.objects.filter(identity=identity).values_list("file", flat=True))
+        before = {
+            **_identity_snapshot(identity),
+            "archived": identity.archived,
+            "source_images": source_images.count(),
+        }
+        AuditEvent.record(actor=actor, action="identity.delete", target=identity, before=before)
+        identity.delete()
+        _storage_files_delete_after_commit(storage_names)
+
+
+def _merge_overlapping_photos(source: Identity, target: Identity) -> tuple[int, int, set[str]]:
+    """Hand the faces of source photos the target also has to the target's rows.
+
+    Returns the number of faces moved, the number dropped as duplicates, and the
+    storage names of the dropped rows.
+    """
+    target_row_by_sha256 = dict(
+        SourceImage.objects.filter(
+            identity=target, sha256__in=SourceImage.objects.filter(identity=source).values("sha256")
+        ).values_list("sha256", "pk")
+    )
+    # The Face unique constraint: one face per box and detector on a source image.
+    taken_boxes = set(
+        Face.objects.filter(source_image_id__in=target_row_by_sha256.values()).values_list(
+            "source_image_id", "detector", "box_left", "box_top", "box_width", "box_height"
+        )
+    )
+    moved_faces, duplicate_faces = [], []
+    for face in Face.objects.filter(source_image__identity=source).select_related("source_image"):
+        target_row_id = target_row_by_sha256[face.source_image.sha256]
+        box_key = (target_row_id, face.detector, *face.box)
+        if box_key in taken_boxes:
+            duplicate_faces.append(face)
+            continue
+        taken_boxes.add(box_key)
+        face.source_image_id, face.identity_id = target_row_id, target.pk
+        moved_faces.append(face)
+    Face.objects.bulk_update(moved_faces, ["source_image", "identity"], batch_size=500)
+    dropped_files = {face.file for face in duplicate_faces}
+    Face.objects.filter(pk__in=[face.pk for face in duplicate_faces]).delete()
+    overlapping_rows = SourceImage.objects.filter(identity=source)
+    dropped_files.update(overlapping_rows.values_list("file", flat=True))
+    overlapping_rows.delete()
+    return len(moved_faces), len(duplicate_faces), dropped_files
+
+
+def identity_merge(*, source: Identity, target: Identity, actor) -> IdentityMergeReport:
+    """Move everything of `source` into `target`, then delete `source`.
+
+    1. Lock both identities, in primary-key order so two merges cannot deadlock.
+    2. Source photos the target lacks move over whole, with their faces.
+    3. Source photos the target already has (a SourceImage is unique per identity and
+       sha256) give their faces to the target's row; a face whose box that row already
+       holds is a duplicate and is dropped, and the source's row is deleted.
+    4. The source's name and aliases become aliases of the target; its notes are appended.
+    5. The source is deleted, the target's counts recounted, and one "identity.merge"
+       event records both identities before and the target after.
+    """
+    if source.pk == target.pk:
+        raise FacesiteError("An identity cannot be merged into itself.")
+    with transaction.atomic():
+        locked = Identity.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+        identities_by_pk = {identity.pk: identity for identity in locked}
+        if len(identities_by_pk) != 2:
+            raise FacesiteError("One of the two identities was deleted meanwhile; nothing was merged.")
+        source, target = identities_by_pk[source.pk], identities_by_pk[target.pk]
+        before = {"source": _identity_snapshot(source), "target": _identity_snapshot(target)}
+
+        target_sha256s = SourceImage.objects.filter(identity=target).values("sha256")
+        moved_faces = (
+            Face.objects.filter(source_image__identity=source)
+            .exclude(source_image__sha256__in=target_sha256s)
+            .update(identity=target)
+        )
+        moved_source_images = (
+            SourceImage.objects.filter(identity=source)
+            .exclude(sha256__in=target_sha256s)
+            .update(identity=target)
+        )
+        overlap_moved_faces, duplicate_faces_dropped, dropped_files = _merge_overlapping_photos(
+            source, target
+        )
+
+        target.aliases = identity_aliases_normalize(
+            [*target.alias_list(), source.name, *source.alias_list()], name=target.name
+        )
+        if source.notes.strip():
+            target.notes = "\n\n".join(
+                part for part in (target.notes.strip(), f"From {source.name}: {source.notes.strip()}") if part
+            )
+        target.save(update_fields=["aliases", "notes"])
+        source.delete()
+        target.update_face_counts()
+
+        report = IdentityMergeReport(
+            moved_faces=moved_faces + overlap_moved_faces,
+            moved_source_images=moved_source_images,
+            duplicate_faces_dropped=duplicate_faces_dropped,
+        )
+        AuditEvent.record(
+            actor=actor,
+            action="identity.merge",
+            target=target,
+            before=before,
+            after={"target": _identity_snapshot(target), **asdict(report)},
+        )
+        _storage_files_delete_after_commit(dropped_files)
+    return report

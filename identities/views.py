@@ -1,16 +1,268 @@
 import mimetypes
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_POST
 
+from facesite.errors import FacesiteError
 from facesite.roles import role_required
-from identities.models import Face, SourceImage
+from identities import selectors, services
+from identities.forms import (
+    AuditFilterForm,
+    IdentityForm,
+    IdentityListForm,
+    IdentityMergeConfirmForm,
+    IdentityMergeForm,
+    NamesImportForm,
+)
+from identities.models import AuditEvent, Face, Identity, SourceImage
+from identities.name_import import identity_names_import, identity_names_read
+
+MANAGE = "identities.manage_identities"
+IDENTITIES_PER_PAGE = 50
+FACES_PER_PAGE = 60
+EVENTS_PER_PAGE = 50
+# Numbers read best largest first; names read best A to Z.
+_SORTS_DESCENDING_FIRST = {"approved", "pending", "rejected", "created"}
+
+
+def _readiness() -> dict[str, int]:
+    """The training thresholds, for the progress bars: its marker sits at the minimum."""
+    minimum, target = settings.FACESITE_MIN_APPROVED_FACES, settings.FACESITE_TARGET_APPROVED_FACES
+    return {"minimum": minimum, "target": target, "minimum_percent": min(100, round(100 * minimum / target))}
 
 
 def overview(request):
-    return render(request, "identities/overview.html")
+    events = selectors.audit_events_prepare(list(selectors.audit_events()[:15]))
+    context = {
+        "totals": selectors.overview_totals(),
+        "ready_identities": selectors.identities_ready(),
+        "events": events,
+        "readiness": _readiness(),
+    }
+    return render(request, "identities/overview.html", context)
+
+
+def _sort_headers(current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the sort its header link asks for, and the arrow it shows."""
+    headers = {}
+    for column in ("name", "approved", "pending", "rejected", "created"):
+        if current == column:
+            headers[column] = {"sort": f"-{column}", "arrow": "▲"}
+        elif current == f"-{column}":
+            headers[column] = {"sort": column, "arrow": "▼"}
+        else:
+            first = f"-{column}" if column in _SORTS_DESCENDING_FIRST else column
+            headers[column] = {"sort": first, "arrow": ""}
+    return headers
+
+
+@role_required(MANAGE)
+def identity_list(request):
+    form = IdentityListForm(request.GET)
+    filters = form.values()
+    identities = selectors.identity_list(**filters)
+    page = Paginator(identities, IDENTITIES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "identities": selectors.identity_thumbnails_attach(list(page)),
+        "sort_headers": _sort_headers(filters["sort"]),
+        "readiness": _readiness(),
+    }
+    return render(request, "identities/identity_list.html", context)
+
+
+@role_required(MANAGE)
+def identity_detail(request, pk: int):
+    identity = get_object_or_404(Identity, pk=pk)
+    status = request.GET.get("status")
+    if status not in Face.Status.values:
+        status = Face.Status.APPROVED
+    faces = selectors.identity_faces(identity, status)
+    failed_source_images = selectors.identity_failed_source_images(identity)
+    events = AuditEvent.objects.for_target(identity).select_related("actor")[:10]
+    context = {
+        "identity": identity,
+        "status": status,
+        "tabs": [(value, label, getattr(identity, f"{value}_count")) for value, label in Face.Status.choices],
+        "page": Paginator(faces, FACES_PER_PAGE).get_page(request.GET.get("page")),
+        "failed_source_images": failed_source_images[:50],
+        "failed_source_image_count": failed_source_images.count(),
+        "events": selectors.audit_events_prepare(list(events)),
+        "readiness": _readiness(),
+    }
+    return render(request, "identities/identity_detail.html", context)
+
+
+@role_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def identity_create(request):
+    form = IdentityForm(request.POST if request.method == "POST" else None)
+    context = {"form": form}
+    if form.is_valid():
+        try:
+            identity = services.identity_create(actor=request.user, **form.cleaned_data)
+        except services.IdentityNameTaken as error:
+            form.add_error("name", str(error))
+            context["name_taken"] = error.existing
+        except FacesiteError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, f"Created {identity.name}.")
+            return redirect(identity)
+    return render(request, "identities/identity_form.html", context)
+
+
+@role_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def identity_edit(request, pk: int):
+    identity = get_object_or_404(Identity, pk=pk)
+    initial = {"name": identity.name, "aliases": identity.aliases, "notes": identity.notes}
+    form = IdentityForm(request.POST if request.method == "POST" else None, initial=initial)
+    context = {"form": form, "identity": identity}
+    if form.is_valid():
+        try:
+            changed = services.identity_update(identity=identity, actor=request.user, **form.cleaned_data)
+        except services.IdentityNameTaken as error:
+            form.add_error("name", f"{error.existing.name} already exists — merge into it?")
+            context["name_taken"] = error.existing
+        except FacesiteError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, "Saved." if changed else "Nothing changed.")
+            return redirect(identity)
+    return render(request, "identities/identity_form.html", context)
+
+
+@role_required(MANAGE)
+@require_POST
+def identity_archive(request, pk: int):
+    identity = get_object_or_404(Identity, pk=pk)
+    services.identity_archive(identity=identity, actor=request.user)
+    messages.success(request, f"Archived {identity.name}: hidden from the list and from new datasets.")
+    return redirect(identity)
+
+
+@role_required(MANAGE)
+@require_POST
+def identity_unarchive(request, pk: int):
+    identity = get_object_or_404(Identity, pk=pk)
+    services.identity_unarchive(identity=identity, actor=request.user)
+    messages.success(request, f"Restored {identity.name} from the archive.")
+    return redirect(identity)
+
+
+@role_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def identity_delete(request, pk: int):
+    identity = get_object_or_404(Identity, pk=pk)
+    summary = selectors.identity_delete_summary(identity)
+    if request.method == "POST":
+        services.identity_delete(identity=identity, actor=request.user)
+        messages.success(
+            request,
+            f"Deleted {identity.name} with {summary['source_images']} source images "
+            f"and {summary['faces']} faces.",
+        )
+        return redirect("identity_list")
+    return render(request, "identities/identity_delete.html", {"identity": identity, "summary": summary})
+
+
+def _merge_target_find(form: IdentityMergeForm, source: Identity) -> Identity | None:
+    """The identity named in the form, or None with the reason added to the form."""
+    name = services.identity_name_normalize(form.cleaned_data["target"])
+    target = Identity.objects.filter(name__iexact=name).first()
+    if target is None:
+        form.add_error("target", f"No identity is named {name!r}.")
+    elif target.pk == source.pk:
+        form.add_error("target", "That is this identity; choose the one to merge it into.")
+        target = None
+    return target
+
+
+@role_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def identity_merge(request, pk: int):
+    """Choose a target by name (GET), see what will move, then confirm (POST)."""
+    source = get_object_or_404(Identity, pk=pk)
+    if request.method == "POST":
+        confirm_form = IdentityMergeConfirmForm(request.POST)
+        if not confirm_form.is_valid():
+            messages.error(request, "The identity to merge into no longer exists; choose another one.")
+            return redirect("identity_merge", pk=source.pk)
+        target = confirm_form.cleaned_data["target_id"]
+        try:
+            report = services.identity_merge(source=source, target=target, actor=request.user)
+        except FacesiteError as error:
+            messages.error(request, str(error))
+            return redirect("identity_merge", pk=source.pk)
+        messages.success(
+            request,
+            f"Merged {source.name} into {target.name}: {report.moved_faces} faces and "
+            f"{report.moved_source_images} source images moved, "
+            f"{report.duplicate_faces_dropped} duplicate faces dropped.",
+        )
+        return redirect(target)
+
+    form = IdentityMergeForm(request.GET if "target" in request.GET else None)
+    context = {"source": source, "form": form}
+    if form.is_valid():
+        typed_name = form.cleaned_data["target"]
+        target = _merge_target_find(form, source)
+        if target is not None:
+            context["target"] = target
+            context["summary"] = selectors.identity_merge_summary(source=source, target=target)
+            return render(request, "identities/identity_merge_confirm.html", context)
+        context["suggestions"] = selectors.identity_suggestions(typed_name, exclude=source)
+    return render(request, "identities/identity_merge.html", context)
+
+
+def _names_from_form(form: NamesImportForm) -> list[str] | None:
+    """The pasted names followed by the file's, or None with the reason added to the form."""
+    names = identity_names_read(form.cleaned_data["names"])
+    names_file = form.cleaned_data["names_file"]
+    if names_file is None:
+        return names
+    try:
+        return names + identity_names_read(names_file.read().decode("utf-8"), filename=names_file.name)
+    except UnicodeDecodeError:
+        form.add_error("names_file", "The file is not UTF-8 text; save it as UTF-8 and try again.")
+    except FacesiteError as error:
+        form.add_error("names_file", str(error))
+    return None
+
+
+@role_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def identity_bulk_add(request):
+    form = NamesImportForm(request.POST, request.FILES) if request.method == "POST" else NamesImportForm()
+    context = {"form": form}
+    if form.is_valid():
+        names = _names_from_form(form)
+        if names is not None:
+            context["report"] = identity_names_import(names=names, actor=request.user)
+            # A fresh form, so submitting again does not add the same names twice by accident.
+            context["form"] = NamesImportForm()
+    return render(request, "identities/identity_bulk_add.html", context)
+
+
+@role_required(MANAGE)
+def audit_log(request):
+    form = AuditFilterForm(request.GET, actions=selectors.audit_actions(), actors=selectors.audit_actors())
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    actor = cleaned.get("actor")
+    events = selectors.audit_events(action=cleaned.get("action") or "", actor_id=actor.pk if actor else None)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "events": selectors.audit_events_prepare(list(page))}
+    return render(request, "identities/audit_log.html", context)
 
 
 def _image_response(storage_name: str) -> FileResponse:

@@ -1,0 +1,107 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from identities.models import Identity
+from identities.selectors import IDENTITY_FILTERS
+
+IDENTITY_SORT_CHOICES = [
+    ("name", "Name A–Z"),
+    ("-name", "Name Z–A"),
+    ("-approved", "Most approved"),
+    ("approved", "Fewest approved"),
+    ("-pending", "Most pending"),
+    ("pending", "Fewest pending"),
+    ("-rejected", "Most rejected"),
+    ("rejected", "Fewest rejected"),
+    ("-created", "Newest"),
+    ("created", "Oldest"),
+]
+
+# Largest names file the bulk-add page reads; a list of names is far smaller.
+NAMES_FILE_MAX_BYTES = 2 * 1024 * 1024
+
+
+class IdentityListForm(forms.Form):
+    """The list's search, filter and sort; a value it does not know falls back to the default."""
+
+    q = forms.CharField(required=False, max_length=200)
+    show = forms.ChoiceField(choices=IDENTITY_FILTERS.items(), required=False)
+    sort = forms.ChoiceField(choices=IDENTITY_SORT_CHOICES, required=False)
+
+    def values(self) -> dict[str, str]:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {
+            "search": cleaned.get("q") or "",
+            "show": cleaned.get("show") or "active",
+            "sort": cleaned.get("sort") or "name",
+        }
+
+
+class IdentityForm(forms.Form):
+    name = forms.CharField(
+        max_length=Identity._meta.get_field("name").max_length,
+        error_messages={"required": "A name is required."},
+    )
+    aliases = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Other names this person is known by, one per line.",
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class IdentityMergeForm(forms.Form):
+    target = forms.CharField(
+        label="Merge into",
+        max_length=200,
+        error_messages={"required": "Type the name of the identity to merge into."},
+    )
+
+
+class IdentityMergeConfirmForm(forms.Form):
+    target_id = forms.ModelChoiceField(queryset=Identity.objects.all(), widget=forms.HiddenInput)
+
+
+class NamesImportForm(forms.Form):
+    names = forms.CharField(
+        required=False,
+        # Kept as typed, so the report counts every blank line.
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "placeholder": "Ada Lovelace\nAlan Turing\n…"}),
+        label="Names, one per line",
+    )
+    names_file = forms.FileField(
+        required=False,
+        label="Or a .txt or .csv file",
+        help_text="A text file with one name a line, or a CSV file with a name column.",
+    )
+
+    def clean_names_file(self):
+        names_file = self.cleaned_data.get("names_file")
+        if names_file is None:
+            return None
+        if not names_file.name.lower().endswith((".txt", ".csv")):
+            raise forms.ValidationError("Choose a .txt or .csv file.")
+        if names_file.size > NAMES_FILE_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {names_file.size:,} bytes; the limit is {NAMES_FILE_MAX_BYTES:,}."
+            )
+        return names_file
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("names", "").strip() and not cleaned.get("names_file") and not self.errors:
+            raise forms.ValidationError("Paste some names or choose a file.")
+        return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False)
+    actor = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+
+    def __init__(self, *args, actions: list[str], actors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action"), *((action, action) for action in actions)]
+        self.fields["actor"].queryset = actors
+        self.fields["actor"].empty_label = "Anyone"
