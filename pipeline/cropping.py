@@ -1,0 +1,46 @@
+"""Square face crops, and the difference hash that finds near-identical ones."""
+
+import numpy as np
+from PIL import Image
+
+
+def face_crop(image: Image.Image, box: tuple[int, int, int, int], margin: float, size: int) -> Image.Image:
+    """A size x size crop centred on a face box, with a margin around it.
+
+    1. Take a square centred on the box, its side max(width, height) * (1 + 2 * margin),
+       so every crop shows the face at the same scale whatever the box's shape.
+    2. Cut out the part of the square that lies inside the image.
+    3. Where the square leaves the image, repeat the edge pixels: a black border would
+       teach a model that faces near a photo's edge come with black bars.
+    4. Resize to size x size.
+    """
+    left, top, width, height = box
+    side = max(1, round(max(width, height) * (1 + 2 * margin)))
+    square_left = round(left + width / 2 - side / 2)
+    square_top = round(top + height / 2 - side / 2)
+    inside_left, inside_top = max(0, square_left), max(0, square_top)
+    inside_right = min(image.width, square_left + side)
+    inside_bottom = min(image.height, square_top + side)
+    pixels = np.asarray(image.convert("RGB").crop((inside_left, inside_top, inside_right, inside_bottom)))
+    padding = (
+        (inside_top - square_top, square_top + side - inside_bottom),
+        (inside_left - square_left, square_left + side - inside_right),
+        (0, 0),
+    )
+    square = Image.fromarray(np.pad(pixels, padding, mode="edge"))
+    return square.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def difference_hash(image: Image.Image) -> int:
+    """The 64-bit difference hash (dHash) of an image, as a signed 64-bit integer.
+
+    1. Shrink to 9x8 grey pixels, which keeps the coarse shape and drops detail,
+       compression noise and small shifts.
+    2. Set one bit per pixel pair in each row: 1 where the left pixel is brighter.
+    3. Read the 64 bits as a two's-complement number, so the value fits a signed
+       BIGINT column; near-identical images differ in few bits.
+    """
+    grey = np.asarray(image.convert("L").resize((9, 8), Image.Resampling.LANCZOS), dtype=np.int16)
+    bits = (grey[:, :-1] > grey[:, 1:]).flatten()
+    unsigned = int("".join("1" if bit else "0" for bit in bits), 2)
+    return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned

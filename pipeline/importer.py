@@ -1,0 +1,373 @@
+"""Import photos from a folder or zip, one sub-folder per identity, as faces to review.
+
+Every file is imported in its own transaction and every stored file is named by its
+content, so an import that was killed halfway can simply be run again: files it had
+finished count as duplicates and nothing is stored twice.
+"""
+
+import hashlib
+import io
+import logging
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image
+
+from facesite.errors import FacesiteError
+from identities.images import DecodedImage, ImageRejected, image_decode
+from identities.models import AuditEvent, Face, Identity, SourceImage
+from identities.services import identity_get_or_create, identity_name_normalize
+from identities.storage import content_store, sha256_hex
+from pipeline.cropping import difference_hash, face_crop
+from pipeline.detection import DetectedFace, FaceDetector, detector_get
+
+logger = logging.getLogger(__name__)
+
+# What reading a file can fail with: a vanished or unreadable file, or a damaged,
+# encrypted or oddly compressed zip entry.
+READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError)
+UNREADABLE = "The file could not be read."
+CROP_JPEG_QUALITY = 95
+
+
+@dataclass
+class ImportSummary:
+    """What one import did, for the command line and the job log."""
+
+    identities: int = 0
+    identities_created: int = 0
+    images: int = 0
+    faces: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    # Files that could not be used, counted by the reason recorded with them.
+    failures: Counter[str] = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.identities} identities ({self.identities_created} new), {self.images} new images, "
+            f"{self.faces} faces, {self.duplicates} duplicates, {self.skipped} skipped, "
+            f"{sum(self.failures.values())} failed."
+        )
+
+
+@dataclass(frozen=True)
+class ImportFile:
+    """One file to import, on disk or inside a zip archive."""
+
+    identity_folder: str
+    origin_detail: str
+    byte_size: int
+    open: Callable[[], BinaryIO]
+
+    def read(self) -> bytes:
+        with self.open() as handle:
+            return handle.read()
+
+    def sha256_streamed(self) -> str:
+        """The SHA-256 of a file too large to hold in memory."""
+        digest = hashlib.sha256()
+        with self.open() as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FaceFound:
+    """A detected face with its crop, ready to be stored."""
+
+    detected: DetectedFace
+    crop_jpeg: bytes
+    phash: int
+
+
+def faces_import(
+    *,
+    path: Path,
+    detector_name: str,
+    approve: bool,
+    actor=None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Import every photo under PATH (a folder or a .zip) for the identity its folder names.
+
+    1. List the files; those at the top level, hidden ones and `__MACOSX` are skipped.
+    2. For each file, find or create the identity named by its parent folder.
+    3. Import the file (see _file_import); on_progress(done, total) follows each one.
+    4. Recount the faces of every identity touched.
+    """
+    detector = detector_get(detector_name)
+    summary = ImportSummary()
+    identities: dict[str, Identity] = {}
+    with _import_files_listed(Path(path)) as (files, skipped):
+        summary.skipped = skipped
+        for done, file in enumerate(files, start=1):
+            identity = _identity_for_folder(file.identity_folder, identities, summary, actor)
+            _file_import(file, identity, detector, approve=approve, actor=actor, summary=summary)
+            if on_progress:
+                on_progress(done, len(files))
+    for identity in identities.values():
+        identity.update_face_counts()
+    return summary
+
+
+@contextmanager
+def _import_files_listed(path: Path) -> Iterator[tuple[list[ImportFile], int]]:
+    """The files to import under a folder or in a zip, and how many were skipped."""
+    if path.is_dir():
+        yield _folder_files(path)
+    elif path.is_file() and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            yield _archive_files(path, archive)
+    elif not path.exists():
+        raise FacesiteError(f"{path} does not exist.")
+    else:
+        raise FacesiteError(f"{path} is neither a folder nor a zip archive.")
+
+
+def _folder_files(root: Path) -> tuple[list[ImportFile], int]:
+    files, skipped = [], 0
+    for file_path in sorted(root.rglob("*")):
+        if not file_path.is_file():
+            continue
+        identity_folder = _identity_folder(file_path.relative_to(root).parts)
+        if identity_folder is None:
+            skipped += 1
+            continue
+        files.append(
+            ImportFile(
+                identity_folder=identity_folder,
+                origin_detail=str(file_path),
+                byte_size=file_path.stat().st_size,
+                open=lambda file_path=file_path: file_path.open("rb"),
+            )
+        )
+    return files, skipped
+
+
+def _archive_files(archive_path: Path, archive: zipfile.ZipFile) -> tuple[list[ImportFile], int]:
+    entries = sorted((entry for entry in archive.infolist() if not entry.is_dir()), key=lambda e: e.filename)
+    entry_parts = [PurePosixPath(entry.filename).parts for entry in entries]
+    wrapper = _wrapping_folder(entry_parts)
+    files, skipped = [], 0
+    for entry, parts in zip(entries, entry_parts, strict=True):
+        if wrapper and parts[0] == wrapper:
+            parts = parts[1:]
+        identity_folder = _identity_folder(parts)
+        if identity_folder is None:
+            skipped += 1
+            continue
+        files.append(
+            ImportFile(
+                identity_folder=identity_folder,
+                origin_detail=f"{archive_path}:{entry.filename}",
+                byte_size=entry.file_size,
+                open=lambda entry=entry: archive.open(entry),
+            )
+        )
+    return files, skipped
+
+
+def _wrapping_folder(entry_parts: list[tuple[str, ...]]) -> str | None:
+    """The one top folder a zip wraps everything in, as zipping a folder does, if any.
+
+    Without this, zipping `people/` would import every photo under `people/alice/`
+    correctly but take a README beside `alice/` for a photo of someone named people.
+    """
+    visible = [parts for parts in entry_parts if not _is_hidden(parts)]
+    top_folders = {parts[0] for parts in visible}
+    wraps_everything = len(top_folders) == 1 and all(len(parts) >= 2 for parts in visible)
+    if wraps_everything and any(len(parts) >= 3 for parts in visible):
+        return top_folders.pop()
+    return None
+
+
+def _identity_folder(parts: tuple[str, ...]) -> str | None:
+    """The folder naming the identity of a file, or None for a file to skip."""
+    if len(parts) < 2 or _is_hidden(parts) or not identity_name_normalize(parts[-2]):
+        return None
+    return parts[-2]
+
+
+def _is_hidden(parts: tuple[str, ...]) -> bool:
+    # Finder and Explorer leave .DS_Store files and __MACOSX folders in folders and zips.
+    return any(part.startswith(".") or part == "__MACOSX" for part in parts)
+
+
+def _identity_for_folder(
+    folder: str, identities: dict[str, Identity], summary: ImportSummary, actor
+) -> Identity:
+    """The identity a folder names, found or created once per import."""
+    key = identity_name_normalize(folder).casefold()
+    if key not in identities:
+        identities[key], created = identity_get_or_create(name=folder, actor=actor)
+        summary.identities += 1
+        summary.identities_created += created
+    return identities[key]
+
+
+def _file_import(
+    file: ImportFile,
+    identity: Identity,
+    detector: FaceDetector,
+    *,
+    approve: bool,
+    actor,
+    summary: ImportSummary,
+) -> None:
+    """Import one file as a source image with its faces, or record why it is unusable.
+
+    1. Refuse a file over FACESITE_MAX_IMAGE_BYTES before reading it into memory.
+    2. Read and hash it; a file this identity already has is a duplicate.
+    3. Decode it; a file that is not a usable image is recorded INVALID with the reason.
+    4. Detect and crop its faces, outside any transaction (it is the slow part).
+    5. Store the photo, its crops and their rows in one transaction.
+    """
+    data = _file_read(file, identity, summary)
+    if data is None:
+        return
+    sha256 = sha256_hex(data)
+    if SourceImage.objects.filter(identity=identity, sha256=sha256).exists():
+        summary.duplicates += 1
+        return
+    try:
+        decoded = image_decode(data)
+    except ImageRejected as rejection:
+        _invalid_record(file, identity, sha256, reason=str(rejection), byte_size=len(data), summary=summary)
+        return
+    faces_found = _faces_find(decoded.image, detector)
+    try:
+        with transaction.atomic():
+            source_image = _source_image_store(file, identity, data, sha256, decoded, detector, faces_found)
+            _faces_store(source_image, faces_found, detector, approve=approve, actor=actor)
+    except IntegrityError:
+        # Another import stored the same photo for this identity since the check above.
+        summary.duplicates += 1
+        return
+    summary.images += 1
+    summary.faces += len(faces_found)
+
+
+def _file_read(file: ImportFile, identity: Identity, summary: ImportSummary) -> bytes | None:
+    """The file's bytes, or None once a file too large or unreadable is accounted for."""
+    max_bytes = settings.FACESITE_MAX_IMAGE_BYTES
+    try:
+        if file.byte_size > max_bytes:
+            reason = f"File is too large ({file.byte_size:,} bytes; the limit is {max_bytes:,})."
+            _invalid_record(file, identity, file.sha256_streamed(), reason=reason, summary=summary)
+            return None
+        return file.read()
+    except READ_ERRORS as error:
+        logger.warning("Could not read %s: %s", file.origin_detail, error)
+        summary.failures[UNREADABLE] += 1
+        return None
+
+
+def _invalid_record(
+    file: ImportFile,
+    identity: Identity,
+    sha256: str,
+    *,
+    reason: str,
+    summary: ImportSummary,
+    byte_size: int | None = None,
+) -> None:
+    """Keep a row for an unusable file, so the reason can be seen and nothing vanishes."""
+    _, created = SourceImage.objects.get_or_create(
+        identity=identity,
+        sha256=sha256,
+        defaults=dict(
+            byte_size=file.byte_size if byte_size is None else byte_size,
+            origin=SourceImage.Origin.FILE,
+            origin_detail=file.origin_detail,
+            status=SourceImage.Status.INVALID,
+            error=reason,
+        ),
+    )
+    if created:
+        summary.failures[reason] += 1
+    else:
+        summary.duplicates += 1
+
+
+def _faces_find(image: Image.Image, detector: FaceDetector) -> list[FaceFound]:
+    # A detector that takes the whole image as the face gets no margin: there is
+    # nothing around the face to add.
+    margin = settings.FACESITE_CROP_MARGIN if detector.locates_faces else 0.0
+    faces_found = []
+    for detected in detector.detect(np.asarray(image)):
+        crop = face_crop(image, detected.box, margin=margin, size=settings.FACESITE_CROP_SIZE)
+        buffer = io.BytesIO()
+        crop.save(buffer, "JPEG", quality=CROP_JPEG_QUALITY)
+        faces_found.append(FaceFound(detected, buffer.getvalue(), difference_hash(crop)))
+    return faces_found
+
+
+def _source_image_store(
+    file: ImportFile,
+    identity: Identity,
+    data: bytes,
+    sha256: str,
+    decoded: DecodedImage,
+    detector: FaceDetector,
+    faces_found: list[FaceFound],
+) -> SourceImage:
+    return SourceImage.objects.create(
+        identity=identity,
+        sha256=sha256,
+        file=content_store(data, decoded.extension),
+        byte_size=len(data),
+        width=decoded.width,
+        height=decoded.height,
+        image_format=decoded.format,
+        origin=SourceImage.Origin.FILE,
+        origin_detail=file.origin_detail,
+        status=SourceImage.Status.FACES if faces_found else SourceImage.Status.NO_FACE,
+        error="" if faces_found else f"No face found by the {detector.name} detector.",
+    )
+
+
+def _faces_store(
+    source_image: SourceImage, faces_found: list[FaceFound], detector: FaceDetector, *, approve: bool, actor
+) -> None:
+    """Create a Face per crop; with approve, faces that would wait for review are approved."""
+    now = timezone.now()
+    for found in faces_found:
+        status, reason = _face_status(found.detected, detector, approve=approve)
+        face = Face.objects.create(
+            identity=source_image.identity,
+            source_image=source_image,
+            file=content_store(found.crop_jpeg, "jpg"),
+            box_left=found.detected.left,
+            box_top=found.detected.top,
+            box_width=found.detected.width,
+            box_height=found.detected.height,
+            detector=detector.name,
+            confidence=found.detected.confidence,
+            phash=found.phash,
+            in_group_photo=len(faces_found) > 1,
+            status=status,
+            reason=reason,
+            decided_at=None if status == Face.Status.PENDING else now,
+        )
+        if status == Face.Status.APPROVED:
+            after = {"status": Face.Status.APPROVED.value, "via": "import"}
+            AuditEvent.record(actor=actor, action="face.approve", target=face, after=after)
+
+
+def _face_status(detected: DetectedFace, detector: FaceDetector, *, approve: bool) -> tuple[str, str]:
+    """The status and reason a new face starts with."""
+    if detector.locates_faces and min(detected.width, detected.height) < settings.FACESITE_MIN_FACE_SIZE:
+        return Face.Status.REJECTED, Face.Reason.TOO_SMALL
+    return (Face.Status.APPROVED if approve else Face.Status.PENDING), ""
