@@ -13,6 +13,20 @@ from facesite.redis_server import redis_server_start
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Keep an SQLite test database in a file rather than in memory.
+
+    RQ runs jobs in a forked work horse or in a separate worker process; both must see
+    what a test wrote, which an in-memory database cannot offer.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get("NAME"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def isolated_media(settings, tmp_path):
     """Each test writes images under its own folder and serves static files unhashed."""
@@ -133,11 +147,12 @@ def browser(tmp_path):
 
 
 def browser_login(
-    browser, live_server, username: str, password: str = "correct horse battery staple"
+    browser, live_server, username: str, password: str = "correct horse battery staple", path: str = "/"
 ) -> None:
+    """Open path, which sends an anonymous visitor to the login page, and log in there."""
     from selenium.webdriver.common.by import By
 
-    browser.get(f"{live_server.url}/login/")
+    browser.get(f"{live_server.url}{path}")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

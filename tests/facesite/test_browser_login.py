@@ -7,9 +7,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_person_logs_in_and_out_in_a_real_browser(browser, live_server, admin):
-    browser.get(f"{live_server.url}/identities/")
-    assert "/login/" in browser.current_url
-    browser_login(browser, live_server, "ada")
+    browser_login(browser, live_server, "ada", path="/identities/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Identities"
     browser.find_element(By.CSS_SELECTOR, ".account button").click()
     assert "/login/" in browser.current_url
@@ -17,4 +15,5 @@ def test_a_person_logs_in_and_out_in_a_real_browser(browser, live_server, admin)
 
 def test_a_wrong_password_is_told_plainly(browser, live_server, admin):
     browser_login(browser, live_server, "ada", password="wrong")
+    assert "/login/" in browser.current_url
     assert "didn't match" in browser.find_element(By.CSS_SELECTOR, ".error").text
