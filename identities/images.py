@@ -22,7 +22,27 @@ SUPPORTED_FORMATS = {
 
 
 class ImageRejected(FacesiteError):
-    """An image that cannot be used, with the reason a person can act on."""
+    """An image that cannot be used, with the reason a person can act on.
+
+    `kind` names the reason without the file's own numbers, for counting failures.
+    """
+
+    KINDS = {
+        "empty": "empty file",
+        "too_large": "file too large",
+        "not_an_image": "not an image",
+        "unsupported": "unsupported format",
+        "too_many_pixels": "too many pixels",
+        "truncated": "truncated or corrupt",
+    }
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def kind_label(self) -> str:
+        return self.KINDS[self.kind]
 
 
 @dataclass(frozen=True)
@@ -52,28 +72,36 @@ def image_decode(data: bytes) -> DecodedImage:
     """
     max_bytes = settings.FACESITE_MAX_IMAGE_BYTES
     if len(data) > max_bytes:
-        raise ImageRejected(f"File is too large ({len(data):,} bytes; the limit is {max_bytes:,}).")
+        raise ImageRejected(
+            f"File is too large ({len(data):,} bytes; the limit is {max_bytes:,}).", "too_large"
+        )
     if not data:
-        raise ImageRejected("File is empty.")
+        raise ImageRejected("File is empty.", "empty")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected("Image has too many pixels to decode safely.") from None
+        raise ImageRejected("Image has too many pixels to decode safely.", "too_many_pixels") from None
     except Exception:
-        raise ImageRejected("File is not an image, or its format is not recognised.") from None
+        raise ImageRejected(
+            "File is not an image, or its format is not recognised.", "not_an_image"
+        ) from None
     if image.format not in SUPPORTED_FORMATS:
         supported = ", ".join(sorted(SUPPORTED_FORMATS))
-        raise ImageRejected(f"Unsupported image format {image.format}; use one of {supported}.")
+        raise ImageRejected(
+            f"Unsupported image format {image.format}; use one of {supported}.", "unsupported"
+        )
     max_pixels = settings.FACESITE_MAX_IMAGE_PIXELS
     width, height = image.size
     if width * height > max_pixels:
-        raise ImageRejected(f"Image is {width}x{height} pixels; the limit is {max_pixels:,} pixels.")
+        raise ImageRejected(
+            f"Image is {width}x{height} pixels; the limit is {max_pixels:,} pixels.", "too_many_pixels"
+        )
     try:
         image.load()
     except Exception:
-        raise ImageRejected("Image data is truncated or corrupt.") from None
+        raise ImageRejected("Image data is truncated or corrupt.", "truncated") from None
     image_format = image.format
     oriented = ImageOps.exif_transpose(image).convert("RGB")
     return DecodedImage(oriented, image_format, SUPPORTED_FORMATS[image_format])

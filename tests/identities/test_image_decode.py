@@ -28,24 +28,26 @@ def test_format_comes_from_the_content_not_the_name():
 
 
 @pytest.mark.parametrize(
-    ("data", "reason"),
+    ("data", "reason", "kind"),
     [
-        (b"", "empty"),
-        (b"%PDF-1.4 not a photo", "not an image"),
-        (encoded(Image.effect_noise((128, 128), 60).convert("RGB"), "JPEG")[:3000], "truncated"),
-        (encoded(Image.new("RGB", (8, 8)), "ICO"), "Unsupported image format"),
+        (b"", "empty", "empty"),
+        (b"%PDF-1.4 not a photo", "not an image", "not_an_image"),
+        (encoded(Image.effect_noise((128, 128), 60).convert("RGB"), "JPEG")[:3000], "truncated", "truncated"),
+        (encoded(Image.new("RGB", (8, 8)), "ICO"), "Unsupported image format", "unsupported"),
     ],
 )
-def test_bad_files_are_refused_with_a_reason(data, reason):
-    with pytest.raises(ImageRejected, match=reason):
+def test_bad_files_are_refused_with_a_reason(data, reason, kind):
+    with pytest.raises(ImageRejected, match=reason) as rejection:
         image_decode(data)
+    assert rejection.value.kind == kind
 
 
 def test_limits_come_from_settings(settings):
     data = encoded(Image.new("RGB", (100, 100)), "PNG")
     settings.FACESITE_MAX_IMAGE_PIXELS = 9_999
-    with pytest.raises(ImageRejected, match="limit is 9,999 pixels"):
+    with pytest.raises(ImageRejected, match="limit is 9,999 pixels") as rejection:
         image_decode(data)
+    assert rejection.value.kind_label == "too many pixels"
     settings.FACESITE_MAX_IMAGE_BYTES = 10
     with pytest.raises(ImageRejected, match="too large"):
         image_decode(data)
