@@ -1,0 +1,182 @@
+"""Collecting full-size image URLs from an image search in headless Chromium.
+
+Selenium is imported inside these functions: only scrape workers load it.
+"""
+
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+from facesite.errors import FacesiteError
+from pipeline.providers import SearchProvider
+
+logger = logging.getLogger(__name__)
+
+# Debian's packages; Selenium is pointed at them so that it never tries to download a
+# browser or a driver (Selenium Manager), which would fail without internet anyway.
+CHROMIUM_BINARY = Path("/usr/bin/chromium")
+CHROMEDRIVER_BINARY = Path("/usr/bin/chromedriver")
+CHROMIUM_ARGUMENTS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1600",
+]
+# How long a revealed preview may take to show the clicked result's image.
+REVEAL_WAIT_SECONDS = 3.0
+POLL_SECONDS = 0.05
+
+
+def image_urls_collect(
+    *, provider: SearchProvider, query: str, wanted: int, on_found: Callable[[int], None] | None = None
+) -> list[str]:
+    """Up to `wanted` distinct full-size image URLs for a query, in the order of the results.
+
+    1. Open the provider's results page for the query in a fresh headless Chromium.
+    2. Read the image URL of each result not read yet (clicking it first when the
+       provider reveals images in a preview); keep http(s) URLs seen for the first time.
+    3. While more are wanted: scroll to the bottom and wait for more results; when none
+       come, click the provider's "more results" button if it shows; when there is none,
+       the results have run out.
+    """
+    from selenium.common.exceptions import WebDriverException
+
+    with tempfile.TemporaryDirectory(prefix="facesite-chromium-") as profile_dir:
+        driver = _chromium_start(Path(profile_dir))
+        try:
+            driver.get(provider.search_page_url(query))
+            return _urls_gather(driver, provider, wanted, on_found)
+        except WebDriverException as error:
+            raise FacesiteError(f"The browser failed while searching {provider.label}: {error.msg}") from None
+        finally:
+            driver.quit()
+
+
+def _chromium_start(profile_dir: Path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not (CHROMIUM_BINARY.exists() and CHROMEDRIVER_BINARY.exists()):
+        raise FacesiteError(
+            "Scraping needs Chromium and its driver: apt-get install chromium chromium-driver "
+            f"(looked for {CHROMIUM_BINARY} and {CHROMEDRIVER_BINARY})."
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM_BINARY)
+    for argument in [*CHROMIUM_ARGUMENTS, f"--user-data-dir={profile_dir}"]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER_BINARY)))
+    # Elements are waited for explicitly; an implicit wait would stall every empty lookup.
+    driver.implicitly_wait(0)
+    return driver
+
+
+def _urls_gather(driver, provider: SearchProvider, wanted: int, on_found) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    urls: dict[str, None] = {}
+    read = 0
+    while len(urls) < wanted:
+        results = driver.find_elements(By.CSS_SELECTOR, provider.result_selector)
+        for result in results[read:]:
+            url = _result_image_url(driver, provider, result)
+            if url and url not in urls:
+                urls[url] = None
+                if on_found:
+                    on_found(len(urls))
+                if len(urls) >= wanted:
+                    break
+        read = len(results)
+        if len(urls) < wanted and not _more_results_load(driver, provider, read):
+            break
+    return list(urls)
+
+
+def _result_image_url(driver, provider: SearchProvider, result) -> str | None:
+    """The full-size image URL behind one result, or None if it has none we can use."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+
+    try:
+        if provider.reveal_selector:
+            value = _revealed_value(driver, provider, result)
+        else:
+            source = result
+            if provider.image_url_selector:
+                source = result.find_element(By.CSS_SELECTOR, provider.image_url_selector)
+            value = source.get_attribute(provider.image_url_attribute)
+    except WebDriverException as error:
+        # A result that vanished or has another shape is skipped, not the whole search.
+        logger.info("Skipped a result of %s: %s", provider.name, error.msg)
+        return None
+    if value and provider.image_url_json_key:
+        try:
+            value = json.loads(value).get(provider.image_url_json_key)
+        except (ValueError, AttributeError):
+            return None
+    if not value:
+        return None
+    url = urljoin(driver.current_url, value)
+    return url if urlparse(url).scheme in ("http", "https") else None
+
+
+def _revealed_value(driver, provider: SearchProvider, result) -> str | None:
+    """Click a result and read the preview's image URL once it changes to this result's."""
+    previous = _first_attribute(driver, provider.reveal_selector, provider.image_url_attribute)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", result)
+    deadline = time.monotonic() + REVEAL_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        value = _first_attribute(driver, provider.reveal_selector, provider.image_url_attribute)
+        if value and value != previous:
+            return value
+        time.sleep(POLL_SECONDS)
+    logger.info("No preview appeared for a result of %s within %s s.", provider.name, REVEAL_WAIT_SECONDS)
+    return None
+
+
+def _first_attribute(driver, selector: str, attribute: str) -> str | None:
+    from selenium.webdriver.common.by import By
+
+    elements = driver.find_elements(By.CSS_SELECTOR, selector)
+    return elements[0].get_attribute(attribute) if elements else None
+
+
+def _more_results_load(driver, provider: SearchProvider, count: int) -> bool:
+    """Scroll (and, if that brings nothing, press "more results"); True once more results showed."""
+    driver.execute_script("window.scrollTo(0, document.body.scrollHeight);")
+    if _results_grew(driver, provider, count):
+        return True
+    if not provider.more_results_selector:
+        return False
+    button = _visible_element(driver, provider.more_results_selector)
+    if button is None:
+        return False
+    driver.execute_script("arguments[0].click();", button)
+    return _results_grew(driver, provider, count)
+
+
+def _results_grew(driver, provider: SearchProvider, count: int) -> bool:
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + provider.results_wait_seconds
+    while time.monotonic() < deadline:
+        if len(driver.find_elements(By.CSS_SELECTOR, provider.result_selector)) > count:
+            return True
+        time.sleep(POLL_SECONDS)
+    return False
+
+
+def _visible_element(driver, selector: str):
+    from selenium.webdriver.common.by import By
+
+    elements = driver.find_elements(By.CSS_SELECTOR, selector)
+    return next((element for element in elements if element.is_displayed()), None)
