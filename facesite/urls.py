@@ -10,4 +10,5 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("", include("identities.urls")),
+    path("", include("pipeline.urls")),
 ]

@@ -1,0 +1,83 @@
+import zipfile
+
+from django import forms
+
+from identities.models import Identity
+from pipeline.detection import DETECTORS
+from pipeline.models import JobRun
+from pipeline.providers import search_providers
+from pipeline.services import MAX_IMAGES_PER_IDENTITY
+
+DETECTOR_CHOICES = [(name, name) for name in sorted(DETECTORS)]
+
+
+class JobFilterForm(forms.Form):
+    """The jobs page's filters; a value it does not know shows every job."""
+
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *JobRun.Kind.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "All statuses"), *JobRun.Status.choices], required=False)
+
+    def values(self) -> dict[str, str]:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {"kind": cleaned.get("kind") or "", "status": cleaned.get("status") or ""}
+
+
+class ScrapeForm(forms.Form):
+    identities = forms.ModelMultipleChoiceField(
+        queryset=Identity.objects.active().order_by("name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Hold Ctrl (⌘ on a Mac) to pick several.",
+    )
+    names = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Jane Doe\nJohn Roe"}),
+        help_text="Or paste names, one per line; identities that do not exist yet are created.",
+    )
+    per_identity = forms.IntegerField(
+        label="Images per identity", min_value=1, max_value=MAX_IMAGES_PER_IDENTITY, initial=100
+    )
+    provider = forms.ChoiceField(label="Search provider")
+    query_suffix = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="Words added to each name in the search, e.g. “face” or “portrait”.",
+    )
+    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial="haar")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        # Read on each request: the providers file may change without a restart.
+        self.fields["provider"].choices = [
+            (provider.name, provider.label) for provider in search_providers().values()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("identities") and not (cleaned.get("names") or "").strip():
+            raise forms.ValidationError("Pick identities or paste names to scrape for.")
+        return cleaned
+
+
+class ImportUploadForm(forms.Form):
+    archive = forms.FileField(
+        label="Zip file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+        help_text="One folder per person, named after them, holding their photos.",
+    )
+    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial="haar")
+    approve = forms.BooleanField(
+        required=False,
+        label="Approve the faces found (trusted data) instead of sending them to review",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    def clean_archive(self):
+        archive = self.cleaned_data["archive"]
+        if not zipfile.is_zipfile(archive):
+            raise forms.ValidationError("This file is not a zip archive.")
+        archive.seek(0)
+        return archive

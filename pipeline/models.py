@@ -1,0 +1,172 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+def _rq_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+class JobRunQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=JobRun.ACTIVE_STATUSES)
+
+
+class JobRun(models.Model):
+    """The database mirror of one RQ job: what it is for, how far it got, how it ended.
+
+    Each row stands for exactly one RQ job (`rq_job_id`); retrying a failed run makes a
+    new row that points back at it through `retry_of`, so the failure stays on record.
+    """
+
+    class Kind(models.TextChoices):
+        SCRAPE = "scrape", "Scrape"
+        IMPORT = "import", "Import"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+        STOPPED = "stopped", "Stopped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    RETRYABLE_STATUSES = (Status.FAILED, Status.STOPPED)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    label = models.CharField(max_length=255, help_text="What the job works on, for lists.")
+    parameters = models.JSONField(default=dict)
+    # "identity:12" for a job about one identity: while one such job is queued or
+    # running, starting the same kind for the same target returns it instead.
+    target_key = models.CharField(max_length=100, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    rq_job_id = models.CharField(max_length=64, unique=True, default=_rq_job_id)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    # None while the job does not yet know how much there is to do.
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    current_step = models.CharField(max_length=255, blank=True)
+    log_tail = models.TextField(blank=True)
+    # What the job did, as counts (e.g. images stored, failures by kind).
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobRunQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "target_key"],
+                condition=Q(status__in=["queued", "running"]) & ~Q(target_key=""),
+                name="one_active_job_per_target",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["kind", "status", "created_at"]),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}: {self.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("job_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in self.RETRYABLE_STATUSES
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    def _conditional_update(self, from_statuses, **fields) -> bool:
+        """Write fields only if the row still has one of from_statuses; say whether it did.
+
+        Web requests and workers change the same row; the status in the WHERE clause
+        decides which of two racing changes wins, and the loser sees a row count of 0.
+        """
+        updated = JobRun.objects.filter(pk=self.pk, status__in=from_statuses).update(**fields)
+        if updated:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(updated)
+
+    def claim(self) -> bool:
+        """Mark a queued run as running; False if it was cancelled or already claimed."""
+        return self._conditional_update(
+            [self.Status.QUEUED], status=self.Status.RUNNING, started_at=timezone.now()
+        )
+
+    def finish(self, summary: dict) -> bool:
+        return self._conditional_update(
+            [self.Status.RUNNING],
+            status=self.Status.FINISHED,
+            summary=summary,
+            current_step="Done",
+            finished_at=timezone.now(),
+        )
+
+    def fail(self, reason: str) -> bool:
+        return self._end([self.Status.QUEUED, self.Status.RUNNING], self.Status.FAILED, reason)
+
+    def stop(self, reason: str) -> bool:
+        return self._end([self.Status.RUNNING], self.Status.STOPPED, reason)
+
+    def cancel(self, reason: str) -> bool:
+        return self._end([self.Status.QUEUED], self.Status.CANCELLED, reason)
+
+    def _end(self, from_statuses, status: str, reason: str) -> bool:
+        now = timezone.now()
+        return self._conditional_update(from_statuses, status=status, error=reason, finished_at=now)
+
+    def progress_save(self, *, done: int, total: int | None, step: str, log_lines, summary: dict) -> bool:
+        """Store progress of a running job; False once the run is no longer running."""
+        return self._conditional_update(
+            [self.Status.RUNNING],
+            progress_done=done,
+            progress_total=total,
+            current_step=step[:255],
+            log_tail="\n".join(log_lines),
+            summary=summary,
+        )
+
+    def summary_rows(self) -> list[tuple[str, object]]:
+        """The summary's counts with readable names, for the detail page."""
+        return [(name.replace("_", " ").capitalize(), value) for name, value in self.summary.items()]
+
+    def status_json(self) -> dict:
+        """What the jobs page polls for to move its progress bars."""
+        return {
+            "id": self.pk,
+            "status": self.status,
+            "status_display": self.get_status_display(),
+            "done": self.progress_done,
+            "total": self.progress_total,
+            "percent": self.progress_percent,
+            "step": self.current_step,
+            "error": self.error,
+            "can_cancel": self.status == self.Status.QUEUED,
+            "can_stop": self.status == self.Status.RUNNING,
+            "can_retry": self.can_retry,
+        }
