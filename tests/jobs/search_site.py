@@ -150,7 +150,7 @@ class SearchSite:
             "more_results_selector": "#more",
             "results_wait_seconds": 0.5,
             "requests_per_second": 100,
-            "download_threads": 4,
+            "download_threads": 2,
             "download_timeout_seconds": 1.0,
             "download_retries": 1,
         }

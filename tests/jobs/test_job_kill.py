@@ -23,6 +23,7 @@ def rq_status(job_run: JobRun) -> str:
 def test_a_killed_work_horse_fails_its_run_and_the_retry_duplicates_nothing(
     admin_web, worker_process, search_site, settings
 ):
+    # Slow photos, so that the job is still downloading when the test acts.
     search_site.image_delay = 0.5
     identity = make_identity("Jane Doe")
     admin_web.post(

@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_stop_kills_the_work_horse_and_offers_a_retry(admin_web, worker_process, search_site):
+    # Slow photos, so that the job is still downloading when the test acts.
     search_site.image_delay = 0.5
     identity = make_identity("Jane Doe")
     admin_web.post(

@@ -23,10 +23,11 @@ def test_progress_and_actions_follow_the_job_live(browser, live_server, admin, r
     next(queue for queue in rq_queues if queue.name == "scrape").enqueue(
         "builtins.print", job_id=job_run.rq_job_id
     )
-    browser_login(browser, live_server, "ada")
-    browser.get(f"{live_server.url}/jobs/")
+    browser_login(browser, live_server, "ada", path="/jobs/")
+    row = WebDriverWait(browser, 15).until(
+        lambda _: browser.find_element(By.CSS_SELECTOR, f'tr[data-job-id="{job_run.pk}"]')
+    )
     browser.execute_script("window.loadedOnce = true;")
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-job-id="{job_run.pk}"]')
     assert row.find_element(By.CSS_SELECTOR, ".job-count").text == "1 / 10"
 
     JobRun.objects.filter(pk=job_run.pk).update(progress_done=7)
