@@ -151,6 +151,8 @@ FACESITE_MAX_IMAGE_PIXELS = envint("FACESITE_MAX_IMAGE_PIXELS", 40_000_000, mini
 FACESITE_CROP_MARGIN = envfloat("FACESITE_CROP_MARGIN", 0.2)
 FACESITE_CROP_SIZE = envint("FACESITE_CROP_SIZE", 160, minimum=16)
 FACESITE_MIN_FACE_SIZE = envint("FACESITE_MIN_FACE_SIZE", 40, minimum=1)
+# A JSON file of search providers that add to or replace the Google and Bing presets.
+FACESITE_SCRAPE_PROVIDERS = envstr("FACESITE_SCRAPE_PROVIDERS", "")
 # Readiness of an identity for training (the original project's 30 minimum, 50 target).
 FACESITE_MIN_APPROVED_FACES = envint("FACESITE_MIN_APPROVED_FACES", 30, minimum=1)
 FACESITE_TARGET_APPROVED_FACES = envint("FACESITE_TARGET_APPROVED_FACES", 50, minimum=1)

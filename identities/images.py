@@ -60,6 +60,15 @@ class DecodedImage:
         return self.image.height
 
 
+def image_byte_size_check(byte_size: int) -> None:
+    """Refuse a file over FACESITE_MAX_IMAGE_BYTES, before anything reads it into memory."""
+    max_bytes = settings.FACESITE_MAX_IMAGE_BYTES
+    if byte_size > max_bytes:
+        raise ImageRejected(
+            f"File is too large ({byte_size:,} bytes; the limit is {max_bytes:,}).", "too_large"
+        )
+
+
 def image_decode(data: bytes) -> DecodedImage:
     """Decode image bytes, or raise ImageRejected with a plain reason.
 
@@ -70,11 +79,7 @@ def image_decode(data: bytes) -> DecodedImage:
     4. Decode fully, so truncated files are caught here and not later.
     5. Apply the EXIF orientation and convert to RGB.
     """
-    max_bytes = settings.FACESITE_MAX_IMAGE_BYTES
-    if len(data) > max_bytes:
-        raise ImageRejected(
-            f"File is too large ({len(data):,} bytes; the limit is {max_bytes:,}).", "too_large"
-        )
+    image_byte_size_check(len(data))
     if not data:
         raise ImageRejected("File is empty.", "empty")
     try:

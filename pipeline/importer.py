@@ -24,7 +24,7 @@ from django.utils import timezone
 from PIL import Image
 
 from facesite.errors import FacesiteError
-from identities.images import DecodedImage, ImageRejected, image_decode
+from identities.images import DecodedImage, ImageRejected, image_byte_size_check, image_decode
 from identities.models import AuditEvent, Face, Identity, SourceImage
 from identities.services import identity_get_or_create, identity_name_normalize
 from identities.storage import content_store, sha256_hex
@@ -63,12 +63,27 @@ class ImportSummary:
 
 @dataclass(frozen=True)
 class ImportFile:
-    """One file to import, on disk or inside a zip archive."""
+    """One photo to import: a file on disk, an entry in a zip, or a download."""
 
     identity_folder: str
     origin_detail: str
     byte_size: int
     open: Callable[[], BinaryIO]
+    origin: str = SourceImage.Origin.FILE
+    search_rank: int | None = None
+
+    @classmethod
+    def from_bytes(
+        cls, data: bytes, *, identity: Identity, origin: str, origin_detail: str, search_rank: int | None
+    ) -> "ImportFile":
+        return cls(
+            identity_folder=identity.name,
+            origin_detail=origin_detail,
+            byte_size=len(data),
+            open=lambda: io.BytesIO(data),
+            origin=origin,
+            search_rank=search_rank,
+        )
 
     def read(self) -> bytes:
         with self.open() as handle:
@@ -104,7 +119,7 @@ def faces_import(
 
     1. List the files; those at the top level, hidden ones and `__MACOSX` are skipped.
     2. For each file, find or create the identity named by its parent folder.
-    3. Import the file (see _file_import); on_progress(done, total) follows each one.
+    3. Import the file (see photo_import); on_progress(done, total) follows each one.
     4. Recount the faces of every identity touched.
     """
     detector = detector_get(detector_name)
@@ -114,7 +129,7 @@ def faces_import(
         summary.skipped = skipped
         for done, file in enumerate(files, start=1):
             identity = _identity_for_folder(file.identity_folder, identities, summary, actor)
-            _file_import(file, identity, detector, approve=approve, actor=actor, summary=summary)
+            photo_import(file, identity, detector, approve=approve, actor=actor, summary=summary)
             if on_progress:
                 on_progress(done, len(files))
     for identity in identities.values():
@@ -217,7 +232,7 @@ def _identity_for_folder(
     return identities[key]
 
 
-def _file_import(
+def photo_import(
     file: ImportFile,
     identity: Identity,
     detector: FaceDetector,
@@ -244,7 +259,7 @@ def _file_import(
     try:
         decoded = image_decode(data)
     except ImageRejected as rejection:
-        _invalid_record(file, identity, sha256, reason=str(rejection), byte_size=len(data), summary=summary)
+        _invalid_record(file, identity, sha256, rejection, byte_size=len(data), summary=summary)
         return
     faces_found = _faces_find(decoded.image, detector)
     try:
@@ -261,13 +276,12 @@ def _file_import(
 
 def _file_read(file: ImportFile, identity: Identity, summary: ImportSummary) -> bytes | None:
     """The file's bytes, or None once a file too large or unreadable is accounted for."""
-    max_bytes = settings.FACESITE_MAX_IMAGE_BYTES
     try:
-        if file.byte_size > max_bytes:
-            reason = f"File is too large ({file.byte_size:,} bytes; the limit is {max_bytes:,})."
-            _invalid_record(file, identity, file.sha256_streamed(), reason=reason, summary=summary)
-            return None
+        image_byte_size_check(file.byte_size)
         return file.read()
+    except ImageRejected as rejection:
+        _invalid_record(file, identity, file.sha256_streamed(), rejection, summary=summary)
+        return None
     except READ_ERRORS as error:
         logger.warning("Could not read %s: %s", file.origin_detail, error)
         summary.failures[UNREADABLE] += 1
@@ -278,8 +292,8 @@ def _invalid_record(
     file: ImportFile,
     identity: Identity,
     sha256: str,
+    rejection: ImageRejected,
     *,
-    reason: str,
     summary: ImportSummary,
     byte_size: int | None = None,
 ) -> None:
@@ -289,14 +303,15 @@ def _invalid_record(
         sha256=sha256,
         defaults=dict(
             byte_size=file.byte_size if byte_size is None else byte_size,
-            origin=SourceImage.Origin.FILE,
+            origin=file.origin,
             origin_detail=file.origin_detail,
+            search_rank=file.search_rank,
             status=SourceImage.Status.INVALID,
-            error=reason,
+            error=str(rejection),
         ),
     )
     if created:
-        summary.failures[reason] += 1
+        summary.failures[rejection.kind_label] += 1
     else:
         summary.duplicates += 1
 
@@ -331,8 +346,9 @@ def _source_image_store(
         width=decoded.width,
         height=decoded.height,
         image_format=decoded.format,
-        origin=SourceImage.Origin.FILE,
+        origin=file.origin,
         origin_detail=file.origin_detail,
+        search_rank=file.search_rank,
         status=SourceImage.Status.FACES if faces_found else SourceImage.Status.NO_FACE,
         error="" if faces_found else f"No face found by the {detector.name} detector.",
     )

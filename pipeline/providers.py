@@ -21,7 +21,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from facesite.env import envstr
+from django.conf import settings
+
 from facesite.errors import FacesiteError
 
 
@@ -77,9 +78,8 @@ PRESETS = [
 def search_providers() -> dict[str, SearchProvider]:
     """The presets, replaced or joined by those in the file FACESITE_SCRAPE_PROVIDERS names."""
     providers = {provider.name: provider for provider in PRESETS}
-    file_name = envstr("FACESITE_SCRAPE_PROVIDERS", "")
-    if file_name:
-        for provider in _providers_read(Path(file_name)):
+    if settings.FACESITE_SCRAPE_PROVIDERS:
+        for provider in _providers_read(Path(settings.FACESITE_SCRAPE_PROVIDERS)):
             providers[provider.name] = provider
     return providers
 

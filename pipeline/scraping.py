@@ -5,7 +5,6 @@ the identity already has a photo from are not downloaded again, a photo is uniqu
 identity and content (SourceImage), and files are stored under their content's hash.
 """
 
-import io
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,10 +14,9 @@ from django.conf import settings
 
 from facesite.errors import FacesiteError
 from identities.models import Identity, SourceImage
-from identities.storage import sha256_hex
 from pipeline.detection import FaceDetector, detector_get
 from pipeline.downloads import NOT_AN_IMAGE, DownloadFailed, ImageDownloader
-from pipeline.importer import ImportFile, ImportSummary, _file_import
+from pipeline.importer import ImportFile, ImportSummary, photo_import
 from pipeline.jobs import JobProgress, summary_json
 from pipeline.models import JobRun
 from pipeline.providers import SearchProvider, search_provider_get
@@ -114,16 +112,7 @@ def identity_scrape(
 
 
 def _url_already_stored(identity: Identity, ranked_url: _RankedUrl) -> bool:
-    """Whether the identity has a photo from this URL; if so, mark it as found there.
-
-    The update doubles as the check, and completes a row that a killed run stored
-    without its origin and rank.
-    """
-    return bool(
-        SourceImage.objects.filter(identity=identity, origin_detail=ranked_url.url).update(
-            origin=SourceImage.Origin.URL, search_rank=ranked_url.rank
-        )
-    )
+    return SourceImage.objects.filter(identity=identity, origin_detail=ranked_url.url).exists()
 
 
 def _downloads(
@@ -166,25 +155,20 @@ def _photo_store(
     summary: ScrapeSummary,
     progress: JobProgress,
 ) -> None:
-    """Store one downloaded photo through the importer, then record where it was found.
+    """Store one downloaded photo through the importer, with where it was found.
 
     The importer decodes it (refusing what is not an image, whatever its header said),
-    stores it once per identity and content, and crops its faces as pending. Its per-file
-    step is private; it stands in until the importer offers a public one that takes a
-    photo's bytes, origin and search rank.
+    stores it once per identity and content, and crops its faces as pending.
     """
     photo_summary = ImportSummary()
-    photo = ImportFile(
-        identity_folder=identity.name,
+    photo = ImportFile.from_bytes(
+        data,
+        identity=identity,
+        origin=SourceImage.Origin.URL,
         origin_detail=ranked_url.url,
-        byte_size=len(data),
-        open=lambda: io.BytesIO(data),
+        search_rank=ranked_url.rank,
     )
-    _file_import(photo, identity, detector, approve=False, actor=None, summary=photo_summary)
-    stored = SourceImage.objects.filter(
-        identity=identity, sha256=sha256_hex(data), origin_detail=ranked_url.url
-    )
-    stored.update(origin=SourceImage.Origin.URL, search_rank=ranked_url.rank)
+    photo_import(photo, identity, detector, approve=False, actor=None, summary=photo_summary)
     summary.images += photo_summary.images
     summary.faces += photo_summary.faces
     summary.duplicates += photo_summary.duplicates

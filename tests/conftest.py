@@ -28,9 +28,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture(autouse=True)
-def isolated_media(settings, tmp_path):
-    """Each test writes images under its own folder and serves static files unhashed."""
+def test_settings(settings, tmp_path):
+    """Each test writes images under its own folder, serves static files unhashed, and
+    hashes passwords with a fast (insecure) hasher, since tests create many users."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -115,9 +117,11 @@ def outsider_web(client, outsider):
     return client
 
 
-@pytest.fixture
-def browser(tmp_path):
-    """Headless Debian Chromium driven by Selenium; each test gets a fresh profile."""
+def chromium_start(profile_directory: Path):
+    """Headless Debian Chromium driven by Selenium, with a profile of its own.
+
+    Skips the test where the Debian packages are missing, and fails it in CI.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -137,11 +141,18 @@ def browser(tmp_path):
         "--disable-sync",
         "--no-first-run",
         "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--user-data-dir={profile_directory}",
     ):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
     driver.implicitly_wait(5)
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A fresh headless Chromium for each test."""
+    driver = chromium_start(tmp_path / "chromium-profile")
     yield driver
     driver.quit()
 

@@ -44,11 +44,15 @@ def search_site(image_limit):
 
 
 @pytest.fixture
-def scrape_providers(search_site, tmp_path, monkeypatch) -> Path:
-    """The test site's providers, configured the documented way: a JSON file named in the environment."""
+def scrape_providers(search_site, tmp_path, monkeypatch, settings) -> Path:
+    """The test site's providers, configured the documented way: a JSON file named in the environment.
+
+    The environment variable reaches worker subprocesses; the setting, this process.
+    """
     providers_file = tmp_path / "providers.json"
     providers_file.write_text(json.dumps(search_site.providers()))
     monkeypatch.setenv("FACESITE_SCRAPE_PROVIDERS", str(providers_file))
+    settings.FACESITE_SCRAPE_PROVIDERS = str(providers_file)
     return providers_file
 
 

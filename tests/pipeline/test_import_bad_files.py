@@ -18,15 +18,15 @@ def png_bytes() -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("content", "reason", "kind"),
     [
-        (b"Name,Age\nJane,41\n", "File is not an image, or its format is not recognised."),
-        (PHOTO.read_bytes()[:3000], "Image data is truncated or corrupt."),
-        (b"", "File is empty."),
+        (b"Name,Age\nJane,41\n", "File is not an image, or its format is not recognised.", "not an image"),
+        (PHOTO.read_bytes()[:3000], "Image data is truncated or corrupt.", "truncated or corrupt"),
+        (b"", "File is empty.", "empty file"),
     ],
     ids=["not an image", "truncated JPEG", "empty file"],
 )
-def test_an_unusable_file_is_recorded_with_the_reason(person_folder, import_faces, content, reason):
+def test_an_unusable_file_is_recorded_with_the_reason(person_folder, import_faces, content, reason, kind):
     bad_file = person_folder / "bad.jpg"
     bad_file.write_bytes(content)
 
@@ -41,7 +41,7 @@ def test_an_unusable_file_is_recorded_with_the_reason(person_folder, import_face
     assert source.origin_detail == str(bad_file)
     assert source.identity.name == "Jane Doe"
     assert not Face.objects.exists()
-    assert f"0 new images, 0 faces, 0 duplicates, 0 skipped, 1 failed.\n  1 x {reason}" in output
+    assert f"0 new images, 0 faces, 0 duplicates, 0 skipped, 1 failed.\n  1 x {kind}" in output
 
 
 def test_a_png_named_jpg_is_imported_as_a_png(person_folder, import_faces):

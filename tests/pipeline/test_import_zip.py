@@ -67,7 +67,7 @@ def test_zip_entries_over_the_byte_limit_are_refused_by_their_declared_size(
     assert source.status == SourceImage.Status.INVALID
     assert source.byte_size == 1_000_000
     assert source.error == "File is too large (1,000,000 bytes; the limit is 1,000)."
-    assert "1 x File is too large" in output
+    assert "1 x file too large" in output
 
 
 def test_a_damaged_zip_entry_is_counted_as_unreadable_and_the_rest_imported(
