@@ -1,7 +1,10 @@
+from collections import Counter
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
 
 
@@ -127,8 +130,50 @@ class SourceImage(models.Model):
         return f"{self.origin_detail} ({self.get_status_display()})"
 
 
+class FaceQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Face.Status.PENDING)
+
+    def disputed(self):
+        """Faces with votes on both sides, decided or not: the conflicts page."""
+        return self.filter(approve_votes__gt=0, reject_votes__gt=0)
+
+    def claimable_by(self, reviewer, *, now: datetime, consensus: int):
+        """Pending faces this reviewer has neither voted on nor leased, needing more votes
+        than the other reviewers' active leases will bring.
+
+        A pending face needs `consensus` minus its leading side's votes, and always at
+        least one: a tie, or a lead that reaches a consensus lowered since the votes were
+        cast, waits for the next vote.
+        """
+        active_leases = (
+            ReviewLease.objects.active(now)
+            .filter(face=OuterRef("pk"))
+            .order_by()
+            .values("face")
+            .annotate(total=Count("id"))
+            .values("total")
+        )
+        leading_side = Greatest("approve_votes", "reject_votes")
+        votes_needed = Greatest(Value(consensus) - leading_side, Value(1), output_field=IntegerField())
+        return (
+            self.pending()
+            .exclude(Exists(ReviewVote.objects.filter(face=OuterRef("pk"), reviewer=reviewer)))
+            .exclude(Exists(ReviewLease.objects.filter(face=OuterRef("pk"), reviewer=reviewer)))
+            .alias(
+                active_leases=Coalesce(Subquery(active_leases), 0, output_field=IntegerField()),
+                votes_needed=votes_needed,
+            )
+            .filter(votes_needed__gt=F("active_leases"))
+        )
+
+
 class Face(models.Model):
-    """A face crop from a source image, waiting for or past review."""
+    """A face crop from a source image, waiting for or past review.
+
+    Its status comes from its reviewers' votes (tally_votes), from an import with
+    --approve, or from an admin's override.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -160,6 +205,12 @@ class Face(models.Model):
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The votes by decision, recounted by tally_votes() under the face's row lock, so the
+    # queue can tell how many more votes a face needs without counting its votes.
+    approve_votes = models.PositiveSmallIntegerField(default=0)
+    reject_votes = models.PositiveSmallIntegerField(default=0)
+
+    objects = FaceQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -171,6 +222,12 @@ class Face(models.Model):
         indexes = [
             models.Index(fields=["identity", "status", "id"]),
             models.Index(fields=["status", "id"]),
+            # Few faces are disputed; the conflicts page reads only those index entries.
+            models.Index(
+                fields=["status", "id"],
+                condition=Q(approve_votes__gt=0, reject_votes__gt=0),
+                name="face_disputed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +236,38 @@ class Face(models.Model):
     @property
     def box(self) -> tuple[int, int, int, int]:
         return (self.box_left, self.box_top, self.box_width, self.box_height)
+
+    @property
+    def is_disputed(self) -> bool:
+        return self.approve_votes > 0 and self.reject_votes > 0
+
+    def tally_votes(self, consensus: int, now: datetime) -> bool:
+        """Recount this face's votes and decide it once one side has `consensus` votes and the lead.
+
+        Call it with the face's row locked. A rejection takes the reason most reject votes
+        gave (the earliest on a tie). Returns True when this call decided the face; a
+        decided face keeps its status whatever its votes become.
+        """
+        votes = list(self.votes.order_by("created_at", "id").values_list("decision", "reason"))
+        self.approve_votes = sum(1 for decision, _ in votes if decision == Face.Status.APPROVED)
+        self.reject_votes = len(votes) - self.approve_votes
+        fields = ["approve_votes", "reject_votes"]
+        leading = max(self.approve_votes, self.reject_votes)
+        decided = (
+            self.status == Face.Status.PENDING
+            and leading >= consensus
+            and self.approve_votes != self.reject_votes
+        )
+        if decided:
+            if self.approve_votes > self.reject_votes:
+                self.status, self.reason = Face.Status.APPROVED, ""
+            else:
+                reasons = Counter(reason for decision, reason in votes if decision == Face.Status.REJECTED)
+                self.status, self.reason = Face.Status.REJECTED, reasons.most_common(1)[0][0]
+            self.decided_at = now
+            fields += ["status", "reason", "decided_at"]
+        self.save(update_fields=fields)
+        return decided
 
 
 class ReviewVote(models.Model):
@@ -200,6 +289,34 @@ class ReviewVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer_id} {self.decision} face {self.face_id}"
+
+
+class ReviewLeaseQuerySet(models.QuerySet):
+    def active(self, now: datetime):
+        return self.filter(expires_at__gt=now)
+
+
+class ReviewLease(models.Model):
+    """A face handed to a reviewer until expires_at.
+
+    While it lasts it stands for a vote to come, so the queue hands the face to no more
+    reviewers than the votes it still needs. Once it expires the face returns to the pool.
+    """
+
+    face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="leases")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_leases"
+    )
+    expires_at = models.DateTimeField()
+
+    objects = ReviewLeaseQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["face", "reviewer"], name="one_lease_per_reviewer")]
+        indexes = [models.Index(fields=["reviewer", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} holds face {self.face_id} until {self.expires_at:%H:%M:%S}"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -54,3 +54,24 @@ def make_face(identity: Identity, status: str = Face.Status.PENDING, **fields) -
     )
     identity.update_face_counts()
     return face
+
+
+def make_pending_faces(identity: Identity, count: int, detector: str = "none", **source_fields) -> list[Face]:
+    """Pending faces sharing one source photo, with the identity's counts brought up to date."""
+    source = make_source_image(identity, **source_fields)
+    faces = Face.objects.bulk_create(
+        Face(
+            identity=identity,
+            source_image=source,
+            file=source.file,
+            box_left=number,
+            box_top=0,
+            box_width=64,
+            box_height=64,
+            detector=detector,
+            phash=next(_counter),
+        )
+        for number in range(count)
+    )
+    identity.update_face_counts()
+    return faces

@@ -1,0 +1,468 @@
+"""The review queue: faces handed out under leases, votes, consensus, overrides, statistics.
+
+Why no race can make a face's status wrong:
+
+- Every write that depends on a face's votes or leases (a claim, a vote, an undo, an
+  override) first locks that face's row, and then reads. On PostgreSQL the lock is
+  SELECT ... FOR UPDATE (a claim uses SKIP LOCKED, so reviewers never queue behind each
+  other); on SQLite every transaction is IMMEDIATE (see settings), so writers run one at
+  a time and a read inside a transaction is always the latest state.
+- A claim re-reads the locked faces' votes and leases in a statement that starts after
+  the locks are held, so it never leases a face on a stale count.
+- A face is decided by tally_votes() under its lock and only while pending, so a status
+  is written once by consensus; later votes on it are refused with a message.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
+
+from facesite.errors import FacesiteError
+from identities.models import AuditEvent, Face, Identity, ReviewLease, ReviewVote
+
+# Defaults until the settings module defines FACESITE_REVIEW_LEASE_SECONDS and
+# FACESITE_REVIEW_CONSENSUS; read at call time, so tests can change them.
+DEFAULT_LEASE_SECONDS = 300
+DEFAULT_CONSENSUS = 2
+BATCH_SIZE = 24
+REFERENCE_FACES = 12
+# Rounds of locking candidates when some fail the re-check, and identities tried.
+_CLAIM_ATTEMPTS = 3
+# The reasons a reviewer picks after R, by the digit that picks them.
+REJECT_REASONS = {
+    "1": Face.Reason.WRONG_PERSON,
+    "2": Face.Reason.NOT_A_FACE,
+    "3": Face.Reason.POOR_QUALITY,
+    "4": Face.Reason.DUPLICATE,
+}
+DECISIONS = (Face.Status.APPROVED, Face.Status.REJECTED)
+# The audit action a consensus decision is recorded under, as the importer records approvals.
+_DECISION_ACTIONS = {Face.Status.APPROVED: "face.approve", Face.Status.REJECTED: "face.reject"}
+
+
+def lease_seconds() -> int:
+    return getattr(settings, "FACESITE_REVIEW_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+
+
+def consensus() -> int:
+    return getattr(settings, "FACESITE_REVIEW_CONSENSUS", DEFAULT_CONSENSUS)
+
+
+@dataclass
+class ReviewBatch:
+    """The faces of one identity leased to a reviewer, and when the leases end."""
+
+    identity: Identity | None
+    faces: list[Face] = field(default_factory=list)
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What became of one decision sent from the review page."""
+
+    face_id: int
+    saved: bool
+    status: str = ""
+    message: str = ""
+
+    def as_json(self) -> dict:
+        return {"face": self.face_id, "saved": self.saved, "status": self.status, "message": self.message}
+
+
+def _decision_check(decision: str, reason: str) -> None:
+    if decision not in DECISIONS:
+        raise FacesiteError(f"Unknown decision {decision!r}; use approved or rejected.")
+    if decision == Face.Status.REJECTED and reason not in REJECT_REASONS.values():
+        raise FacesiteError("A rejection needs a reason: wrong person, not a face, poor quality, duplicate.")
+    if decision == Face.Status.APPROVED and reason:
+        raise FacesiteError("An approval takes no reason.")
+
+
+def _face_lock(face_id: int) -> Face | None:
+    # Only the face row is locked: a claim, vote, undo or override of the same face waits
+    # here. Its identity comes along for the recount a decision needs.
+    return Face.objects.select_related("identity").select_for_update(of=("self",)).filter(pk=face_id).first()
+
+
+def _claimable(reviewer, now: datetime) -> QuerySet[Face]:
+    return Face.objects.claimable_by(reviewer, now=now, consensus=consensus())
+
+
+def _filtered(faces: QuerySet[Face], *, origin: str, detector: str) -> QuerySet[Face]:
+    if origin:
+        faces = faces.filter(source_image__origin=origin)
+    if detector:
+        faces = faces.filter(detector=detector)
+    return faces
+
+
+def _identity_with_work(
+    reviewer, now: datetime, *, origin: str, detector: str, exclude: set[int]
+) -> int | None:
+    """The identity of the first face, in id order, this reviewer could take; archived
+    identities wait until someone asks for them by name."""
+    faces = _claimable(reviewer, now).filter(identity__archived=False).exclude(pk__in=exclude)
+    faces = _filtered(faces, origin=origin, detector=detector)
+    return faces.order_by("pk").values_list("identity_id", flat=True).first()
+
+
+def _batch_claim_for_identity(
+    *, reviewer, identity_id: int, origin: str, detector: str, exclude: set[int], size: int, now: datetime
+) -> list[int]:
+    """Lease up to `size` faces of one identity to the reviewer; its own leases come first.
+
+    1. Renew the reviewer's active leases on this identity's pending faces (a reload or a
+       second tab shows the same undecided crops, not new ones).
+    2. Lock candidates in id order, skipping rows another transaction holds (PostgreSQL).
+    3. Re-read the locked candidates and lease those that still need this reviewer.
+    4. Repeat while the batch is short and candidates remain.
+    """
+    expires_at = now + timedelta(seconds=lease_seconds())
+    own_leases = ReviewLease.objects.active(now).filter(
+        reviewer=reviewer, face__identity_id=identity_id, face__status=Face.Status.PENDING
+    )
+    own_leases = own_leases.exclude(face_id__in=exclude)
+    if origin:
+        own_leases = own_leases.filter(face__source_image__origin=origin)
+    if detector:
+        own_leases = own_leases.filter(face__detector=detector)
+    held = list(own_leases.order_by("face_id").values_list("face_id", flat=True)[:size])
+    ReviewLease.objects.filter(reviewer=reviewer, face_id__in=held).update(expires_at=expires_at)
+
+    claimed: list[int] = []
+    seen = set(exclude) | set(held)
+    for _ in range(_CLAIM_ATTEMPTS):
+        wanted = size - len(held) - len(claimed)
+        if wanted <= 0:
+            break
+        locked = _candidates_lock(
+            reviewer,
+            identity_id=identity_id,
+            origin=origin,
+            detector=detector,
+            skip=seen,
+            wanted=wanted,
+            now=now,
+        )
+        if not locked:
+            break
+        seen.update(locked)
+        # The same rule again, in a statement that starts after the locks are held.
+        fresh = list(_claimable(reviewer, now).filter(pk__in=locked).values_list("pk", flat=True))
+        ReviewLease.objects.bulk_create(
+            ReviewLease(face_id=face_id, reviewer=reviewer, expires_at=expires_at) for face_id in fresh
+        )
+        claimed.extend(fresh)
+        if len(locked) < wanted:
+            # No candidates were left beyond these; another query would find none.
+            break
+    return sorted(held + claimed)
+
+
+def _candidates_lock(
+    reviewer, *, identity_id: int, origin: str, detector: str, skip: set[int], wanted: int, now: datetime
+) -> list[int]:
+    """Lock up to `wanted` candidate faces of an identity in id order.
+
+    On PostgreSQL rows another transaction holds are skipped, not waited for. The read
+    that picked them may predate another claim's commit, so the caller checks them again.
+    """
+    candidates = _claimable(reviewer, now).filter(identity_id=identity_id).exclude(pk__in=skip)
+    candidates = _filtered(candidates, origin=origin, detector=detector).order_by("pk")
+    locked = candidates.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
+    return list(locked[:wanted])
+
+
+def review_batch_claim(
+    *,
+    reviewer,
+    identity_id: int | None = None,
+    prefer_identity_id: int | None = None,
+    origin: str = "",
+    detector: str = "",
+    exclude_face_ids: tuple[int, ...] | list[int] = (),
+    size: int = BATCH_SIZE,
+    now: datetime | None = None,
+) -> ReviewBatch:
+    """Hand a reviewer up to `size` pending faces of one identity, each under a lease.
+
+    1. Drop the reviewer's expired leases.
+    2. With identity_id, serve only that identity. Otherwise try prefer_identity_id (the
+       identity on the reviewer's page, so a person works through one at a time), then
+       the identity of the first face in the pool this reviewer could take.
+    3. Faces in exclude_face_ids (decisions still on their way from the browser) are
+       never served, so a crop is not shown twice while its vote travels.
+    """
+    now = now or timezone.now()
+    exclude = set(exclude_face_ids)
+    with transaction.atomic():
+        ReviewLease.objects.filter(reviewer=reviewer, expires_at__lte=now).delete()
+        if identity_id is not None:
+            identity_choices = [identity_id]
+        else:
+            identity_choices = [prefer_identity_id] if prefer_identity_id else []
+            identity_choices += [None] * _CLAIM_ATTEMPTS
+        for choice in identity_choices:
+            if choice is None:
+                choice = _identity_with_work(reviewer, now, origin=origin, detector=detector, exclude=exclude)
+                if choice is None:
+                    break
+            face_ids = _batch_claim_for_identity(
+                reviewer=reviewer,
+                identity_id=choice,
+                origin=origin,
+                detector=detector,
+                exclude=exclude,
+                size=size,
+                now=now,
+            )
+            if face_ids:
+                faces = Face.objects.filter(pk__in=face_ids).select_related("identity", "source_image")
+                faces = list(faces.order_by("pk"))
+                expires_at = now + timedelta(seconds=lease_seconds())
+                return ReviewBatch(faces[0].identity, faces, expires_at)
+    identity = Identity.objects.filter(pk=identity_id).first() if identity_id else None
+    return ReviewBatch(identity)
+
+
+def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> None:
+    """After a status change: free the face's leases, record it, recount its identity."""
+    ReviewLease.objects.filter(face=face).delete()
+    AuditEvent.record(
+        actor=actor,
+        action="face.override" if via == "override" else _DECISION_ACTIONS[face.status],
+        target=face,
+        before={"status": before_status},
+        after={
+            "status": face.status,
+            "reason": face.reason,
+            "via": via,
+            "votes": f"{face.approve_votes} approve, {face.reject_votes} reject",
+        },
+    )
+    face.identity.update_face_counts()
+
+
+def _decided_message(face: Face) -> str:
+    return f"Face {face.pk} was already {face.status} while you were deciding; your vote was not recorded."
+
+
+def review_vote_record(
+    *, reviewer, face_id: int, decision: str, reason: str = "", now: datetime | None = None
+) -> ReviewOutcome:
+    """Record one reviewer's vote on a face, and decide the face if the votes now agree.
+
+    1. Lock the face row.
+    2. The same vote sent again (a retry after a lost answer) is answered as saved.
+    3. A face decided meanwhile refuses the vote with a message and keeps its status.
+    4. Otherwise save the vote, release the reviewer's lease, recount the votes, and on
+       a decision free the other leases, record the status change and recount the identity.
+    """
+    _decision_check(decision, reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        face = _face_lock(face_id)
+        if face is None:
+            return ReviewOutcome(face_id, saved=False, message=f"Face {face_id} was deleted.")
+        existing = face.votes.filter(reviewer=reviewer).first()
+        if existing is not None:
+            if (existing.decision, existing.reason) == (decision, reason):
+                return ReviewOutcome(face.pk, saved=True, status=face.status)
+            message = f"You already voted {existing.decision} on face {face.pk}; undo that vote first."
+            return ReviewOutcome(face.pk, saved=False, status=face.status, message=message)
+        ReviewLease.objects.filter(face=face, reviewer=reviewer).delete()
+        if face.status != Face.Status.PENDING:
+            return ReviewOutcome(face.pk, saved=False, status=face.status, message=_decided_message(face))
+        ReviewVote.objects.create(face=face, reviewer=reviewer, decision=decision, reason=reason)
+        after = {"decision": decision, "reason": reason} if reason else {"decision": decision}
+        AuditEvent.record(actor=reviewer, action="review.vote", target=face, after=after)
+        if face.tally_votes(consensus(), now):
+            _face_decided_record(face, actor=reviewer, before_status=Face.Status.PENDING, via="consensus")
+    return ReviewOutcome(face.pk, saved=True, status=face.status)
+
+
+def review_vote_undo(*, reviewer, face_id: int, now: datetime | None = None) -> ReviewOutcome:
+    """Take back a reviewer's vote on a face that is still pending.
+
+    A decided face keeps its decision: it may already have left every reviewer's queue,
+    and only an admin's override changes it. After an undo the face is leased to the
+    reviewer again, so the vote they owe it is not handed to someone else meanwhile.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        face = _face_lock(face_id)
+        if face is None:
+            return ReviewOutcome(face_id, saved=False, message=f"Face {face_id} was deleted.")
+        vote = face.votes.filter(reviewer=reviewer).first()
+        if vote is None:
+            # Nothing to take back: the undo already happened (a retried request).
+            return ReviewOutcome(face.pk, saved=True, status=face.status)
+        if face.status != Face.Status.PENDING:
+            message = (
+                f"Face {face.pk} is already {face.status}, so your vote stands; "
+                "an admin can override the decision."
+            )
+            return ReviewOutcome(face.pk, saved=False, status=face.status, message=message)
+        vote.delete()
+        face.tally_votes(consensus(), now)
+        ReviewLease.objects.update_or_create(
+            face=face, reviewer=reviewer, defaults={"expires_at": now + timedelta(seconds=lease_seconds())}
+        )
+        AuditEvent.record(
+            actor=reviewer,
+            action="review.undo",
+            target=face,
+            before={"decision": vote.decision, "reason": vote.reason},
+        )
+    return ReviewOutcome(face.pk, saved=True, status=face.status)
+
+
+def review_override(
+    *, actor, face_id: int, decision: str, reason: str = "", now: datetime | None = None
+) -> ReviewOutcome:
+    """An admin's final decision on a face, whatever its votes or status; always audited."""
+    _decision_check(decision, reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        face = _face_lock(face_id)
+        if face is None:
+            return ReviewOutcome(face_id, saved=False, message=f"Face {face_id} was deleted.")
+        if (face.status, face.reason) == (decision, reason):
+            return ReviewOutcome(face.pk, saved=True, status=face.status, message="Nothing changed.")
+        before_status = face.status
+        face.status, face.reason, face.decided_at = decision, reason, now
+        face.save(update_fields=["status", "reason", "decided_at"])
+        _face_decided_record(face, actor=actor, before_status=before_status, via="override")
+    return ReviewOutcome(face.pk, saved=True, status=face.status)
+
+
+# Reads for the review pages.
+
+
+def review_reference_faces(identity: Identity) -> list[Face]:
+    """The identity's latest approved faces, the strip a reviewer compares crops with."""
+    return list(identity.faces.filter(status=Face.Status.APPROVED).order_by("-pk")[:REFERENCE_FACES])
+
+
+def review_identity_choices(selected_id: int | None, limit: int = 200) -> list[Identity]:
+    """Identities with the most pending faces, for the queue's filter, plus the chosen one."""
+    identities = list(
+        Identity.objects.active().filter(pending_count__gt=0).order_by("-pending_count", "name")[:limit]
+    )
+    if selected_id and all(identity.pk != selected_id for identity in identities):
+        identities += list(Identity.objects.filter(pk=selected_id))
+    return sorted(identities, key=lambda identity: identity.name.casefold())
+
+
+def review_detectors() -> list[str]:
+    return list(Face.objects.order_by("detector").values_list("detector", flat=True).distinct())
+
+
+def identity_review_batch(
+    identity: Identity, *, after_id: int = 0, exclude_face_ids=(), size: int = BATCH_SIZE
+) -> list[Face]:
+    """An admin's next page of an identity's pending faces, with their vote counts, no leases."""
+    faces = identity.faces.pending().filter(pk__gt=after_id).exclude(pk__in=list(exclude_face_ids))
+    return list(faces.select_related("source_image").order_by("pk")[:size])
+
+
+def review_conflicts(show: str = "open") -> QuerySet[Face]:
+    """Faces with votes on both sides: still open, settled, or all; newest first."""
+    faces = Face.objects.disputed()
+    if show == "open":
+        faces = faces.pending()
+    elif show == "settled":
+        faces = faces.exclude(status=Face.Status.PENDING)
+    return faces.select_related("identity", "source_image").order_by("-pk")
+
+
+def review_votes_attach(faces: list[Face]) -> list[Face]:
+    """Give each face `vote_list`, its votes with their reviewers, in one query, and
+    `suggested_reason`: its own reason, else the first reason a reviewer rejected it for."""
+    votes_by_face: dict[int, list[ReviewVote]] = {face.pk: [] for face in faces}
+    for vote in ReviewVote.objects.filter(face__in=faces).select_related("reviewer").order_by("created_at"):
+        votes_by_face[vote.face_id].append(vote)
+    for face in faces:
+        face.vote_list = votes_by_face[face.pk]
+        vote_reasons = [vote.reason for vote in face.vote_list if vote.reason]
+        face.suggested_reason = face.reason or next(iter(vote_reasons), "")
+    return faces
+
+
+def reviewer_votes(reviewer) -> QuerySet[ReviewVote]:
+    votes = ReviewVote.objects.filter(reviewer=reviewer).select_related("face__identity")
+    return votes.order_by("-created_at", "-pk")
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def reviewer_stats(*, since: datetime | None) -> list[dict]:
+    """Per reviewer since a moment: decisions, decisions per active hour, agreement, reasons.
+
+    An active hour is a clock hour with at least one vote. Agreement counts only votes
+    on faces decided since, by consensus or by an admin's override.
+    """
+    votes = ReviewVote.objects.all()
+    if since is not None:
+        votes = votes.filter(created_at__gte=since)
+    reason_counts = {
+        reason.value: Count("pk", filter=Q(reason=reason.value)) for reason in REJECT_REASONS.values()
+    }
+    rows = (
+        votes.values("reviewer_id", "reviewer__username")
+        .annotate(
+            decisions=Count("pk"),
+            approvals=Count("pk", filter=Q(decision=Face.Status.APPROVED)),
+            rejections=Count("pk", filter=Q(decision=Face.Status.REJECTED)),
+            active_hours=Count(TruncHour("created_at"), distinct=True),
+            on_decided=Count("pk", filter=~Q(face__status=Face.Status.PENDING)),
+            agreed=Count("pk", filter=Q(decision=F("face__status"))),
+            **reason_counts,
+        )
+        .order_by("-decisions", "reviewer__username")
+    )
+    return [
+        {
+            **row,
+            "per_hour": row["decisions"] / row["active_hours"],
+            "agreement": _ratio(row["agreed"], row["on_decided"]),
+            "reasons": [(reason.label, row[reason.value]) for reason in REJECT_REASONS.values()],
+        }
+        for row in rows
+    ]
+
+
+def reviewer_stats_by_day(*, since: datetime | None) -> list[dict]:
+    votes = ReviewVote.objects.all()
+    if since is not None:
+        votes = votes.filter(created_at__gte=since)
+    rows = (
+        votes.annotate(day=TruncDate("created_at"))
+        .values("day", "reviewer_id", "reviewer__username")
+        .annotate(
+            decisions=Count("pk"),
+            approvals=Count("pk", filter=Q(decision=Face.Status.APPROVED)),
+            rejections=Count("pk", filter=Q(decision=Face.Status.REJECTED)),
+            on_decided=Count("pk", filter=~Q(face__status=Face.Status.PENDING)),
+            agreed=Count("pk", filter=Q(decision=F("face__status"))),
+        )
+        .order_by("-day", "reviewer__username")
+    )
+    return [{**row, "agreement": _ratio(row["agreed"], row["on_decided"])} for row in rows]
+
+
+def override_counts(*, since: datetime | None) -> list[dict]:
+    """Overrides per admin since a moment, from the audit log."""
+    events = AuditEvent.objects.filter(action="face.override")
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    counts = events.values("actor__username").annotate(overrides=Count("pk"))
+    return list(counts.order_by("-overrides", "actor__username"))
