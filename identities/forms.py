@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from identities.models import Identity
+from identities.models import Face, Identity, SourceImage
 from identities.selectors import IDENTITY_FILTERS
 
 IDENTITY_SORT_CHOICES = [
@@ -105,3 +105,41 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].choices = [("", "Any action"), *((action, action) for action in actions)]
         self.fields["actor"].queryset = actors
         self.fields["actor"].empty_label = "Anyone"
+
+
+# Face ids a batch request may ask to leave out: a long offline spell's worth of decisions.
+REVIEW_EXCLUDE_MAX = 1000
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's filters and hints; a value it cannot use is ignored, not refused.
+
+    `prefer` is the identity on the reviewer's page, `after` the last face an admin's page
+    showed, and `exclude` the faces whose decisions are still on their way from the browser.
+    """
+
+    identity = forms.IntegerField(required=False, min_value=1)
+    origin = forms.ChoiceField(choices=[("", "Any source"), *SourceImage.Origin.choices], required=False)
+    detector = forms.CharField(required=False, max_length=32)
+    prefer = forms.IntegerField(required=False, min_value=1)
+    after = forms.IntegerField(required=False, min_value=0)
+    exclude = forms.CharField(required=False)
+
+    def values(self) -> dict:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        exclude = [int(part) for part in (cleaned.get("exclude") or "").split(",") if part.strip().isdigit()]
+        return {
+            "identity_id": cleaned.get("identity"),
+            "origin": cleaned.get("origin") or "",
+            "detector": cleaned.get("detector") or "",
+            "prefer_identity_id": cleaned.get("prefer"),
+            "after_id": cleaned.get("after") or 0,
+            "exclude_face_ids": exclude[:REVIEW_EXCLUDE_MAX],
+        }
+
+
+class FaceOverrideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approved", "Approve"), ("rejected", "Reject")])
+    reason = forms.ChoiceField(choices=[("", "—"), *Face.Reason.choices], required=False)
+    next = forms.CharField(required=False)

@@ -233,6 +233,9 @@ class Face(models.Model):
     def __str__(self) -> str:
         return f"Face {self.pk} of {self.identity_id} ({self.status})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("face_history", args=[self.pk])
+
     @property
     def box(self) -> tuple[int, int, int, int]:
         return (self.box_left, self.box_top, self.box_width, self.box_height)

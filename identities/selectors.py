@@ -25,6 +25,12 @@ IDENTITY_SORTS = {
 }
 
 
+def readiness_thresholds() -> dict[str, int]:
+    """The training thresholds, for the progress bars: its marker sits at the minimum."""
+    minimum, target = settings.FACESITE_MIN_APPROVED_FACES, settings.FACESITE_TARGET_APPROVED_FACES
+    return {"minimum": minimum, "target": target, "minimum_percent": min(100, round(100 * minimum / target))}
+
+
 def identity_list(*, search: str = "", show: str = "active", sort: str = "name") -> QuerySet[Identity]:
     """Identities matching a search of names and aliases, a filter and a sort.
 

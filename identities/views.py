@@ -1,6 +1,5 @@
 import mimetypes
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -31,19 +30,13 @@ EVENTS_PER_PAGE = 50
 _SORTS_DESCENDING_FIRST = {"approved", "pending", "rejected", "created"}
 
 
-def _readiness() -> dict[str, int]:
-    """The training thresholds, for the progress bars: its marker sits at the minimum."""
-    minimum, target = settings.FACESITE_MIN_APPROVED_FACES, settings.FACESITE_TARGET_APPROVED_FACES
-    return {"minimum": minimum, "target": target, "minimum_percent": min(100, round(100 * minimum / target))}
-
-
 def overview(request):
     events = selectors.audit_events_prepare(list(selectors.audit_events()[:15]))
     context = {
         "totals": selectors.overview_totals(),
         "ready_identities": selectors.identities_ready(),
         "events": events,
-        "readiness": _readiness(),
+        "readiness": selectors.readiness_thresholds(),
     }
     return render(request, "identities/overview.html", context)
 
@@ -74,7 +67,7 @@ def identity_list(request):
         "page": page,
         "identities": selectors.identity_thumbnails_attach(list(page)),
         "sort_headers": _sort_headers(filters["sort"]),
-        "readiness": _readiness(),
+        "readiness": selectors.readiness_thresholds(),
     }
     return render(request, "identities/identity_list.html", context)
 
@@ -96,7 +89,7 @@ def identity_detail(request, pk: int):
         "failed_source_images": failed_source_images[:50],
         "failed_source_image_count": failed_source_images.count(),
         "events": selectors.audit_events_prepare(list(events)),
-        "readiness": _readiness(),
+        "readiness": selectors.readiness_thresholds(),
     }
     return render(request, "identities/identity_detail.html", context)
 

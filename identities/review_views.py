@@ -1,0 +1,279 @@
+"""The review pages: the reviewer's queue, an admin's identity review, conflicts, history, stats."""
+
+import json
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from facesite.errors import FacesiteError
+from facesite.roles import role_required
+from identities import review, selectors
+from identities.forms import FaceOverrideForm, ReviewFilterForm
+from identities.models import AuditEvent, Face, Identity, SourceImage
+
+REVIEW = "identities.review_faces"
+OVERRIDE = "identities.override_reviews"
+MANAGE = "identities.manage_identities"
+# Operations one request may carry; the page sends at most 50 at a time.
+OPERATIONS_MAX = 200
+CONFLICTS_PER_PAGE = 20
+VOTES_PER_PAGE = 50
+# The source filter's labels, shorter than the model's.
+ORIGIN_LABELS = {
+    SourceImage.Origin.FILE: "Imported files",
+    SourceImage.Origin.URL: "Downloaded",
+    SourceImage.Origin.UPLOAD: "Uploads",
+}
+CONFLICT_FILTERS = {"open": "Open", "settled": "Settled", "all": "All"}
+STATS_PERIODS = {"1": "Last 24 hours", "7": "Last 7 days", "30": "Last 30 days", "all": "All time"}
+
+
+def _operations_read(request) -> list[dict]:
+    """The decisions in a JSON body: {"operations": [{"face": 1, "action": "approved", "reason": ""}]}."""
+    try:
+        body = json.loads(request.body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise FacesiteError("The request body is not JSON.") from None
+    operations = body.get("operations") if isinstance(body, dict) else None
+    if not isinstance(operations, list) or len(operations) > OPERATIONS_MAX:
+        raise FacesiteError(f"Send a list of at most {OPERATIONS_MAX} operations.")
+    for operation in operations:
+        valid = (
+            isinstance(operation, dict)
+            and isinstance(operation.get("face"), int)
+            and isinstance(operation.get("action"), str)
+            and isinstance(operation.get("reason", ""), str)
+        )
+        if not valid:
+            raise FacesiteError("Each operation needs a face id, an action and, for a rejection, a reason.")
+    return operations
+
+
+def _operations_apply(request, apply) -> JsonResponse:
+    """Apply each operation in order, each in its own transaction; answer with every outcome."""
+    try:
+        operations = _operations_read(request)
+    except FacesiteError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    results = []
+    for operation in operations:
+        try:
+            outcome = apply(operation)
+        except FacesiteError as error:
+            outcome = review.ReviewOutcome(operation["face"], saved=False, message=str(error))
+        results.append(outcome.as_json())
+    return JsonResponse({"results": results})
+
+
+def _queue_context(*, mode: str, heading: str, batch_url: str, submit_url: str) -> dict:
+    return {
+        "mode": mode,
+        "heading": heading,
+        "batch_url": batch_url,
+        "submit_url": submit_url,
+        "reject_reasons": review.REJECT_REASONS.items(),
+    }
+
+
+@role_required(REVIEW)
+@require_GET
+def review_queue(request):
+    filters = ReviewFilterForm(request.GET).values()
+    context = _queue_context(
+        mode="vote",
+        heading="Review",
+        batch_url=reverse("review_batch"),
+        submit_url=reverse("review_decisions"),
+    )
+    context.update(
+        filters=filters,
+        identities=review.review_identity_choices(filters["identity_id"]),
+        origins=ORIGIN_LABELS.items(),
+        detectors=review.review_detectors(),
+        filter_query=request.GET.urlencode(),
+    )
+    return render(request, "identities/review/queue.html", context)
+
+
+@role_required(REVIEW)
+@require_GET
+def review_batch(request):
+    """The next batch of crops as an HTML fragment, leased to the reviewer."""
+    filters = ReviewFilterForm(request.GET).values()
+    batch = review.review_batch_claim(
+        reviewer=request.user,
+        identity_id=filters["identity_id"],
+        prefer_identity_id=filters["prefer_identity_id"],
+        origin=filters["origin"],
+        detector=filters["detector"],
+        exclude_face_ids=filters["exclude_face_ids"],
+    )
+    context = {
+        "identity": batch.identity,
+        "faces": batch.faces,
+        "expires_at": batch.expires_at,
+        "reference_faces": review.review_reference_faces(batch.identity) if batch.identity else [],
+        "readiness": selectors.readiness_thresholds(),
+        "filtered": bool(filters["identity_id"] or filters["origin"] or filters["detector"]),
+    }
+    return render(request, "identities/review/_batch.html", context)
+
+
+@role_required(REVIEW)
+@require_POST
+def review_decisions(request):
+    """Votes and undos from the reviewer's page, applied in the order they were made."""
+
+    def apply(operation: dict) -> review.ReviewOutcome:
+        if operation["action"] == "undo":
+            return review.review_vote_undo(reviewer=request.user, face_id=operation["face"])
+        return review.review_vote_record(
+            reviewer=request.user,
+            face_id=operation["face"],
+            decision=operation["action"],
+            reason=operation.get("reason", ""),
+        )
+
+    return _operations_apply(request, apply)
+
+
+@role_required(OVERRIDE)
+@require_GET
+def identity_review(request, pk: int):
+    """An admin's review of one identity: every pending crop with its votes; decisions are final."""
+    identity = get_object_or_404(Identity, pk=pk)
+    context = _queue_context(
+        mode="override",
+        heading=f"Review {identity.name}",
+        batch_url=reverse("identity_review_batch", args=[identity.pk]),
+        submit_url=reverse("review_overrides"),
+    )
+    context.update(identity=identity, filter_query="")
+    return render(request, "identities/review/queue.html", context)
+
+
+@role_required(OVERRIDE)
+@require_GET
+def identity_review_batch(request, pk: int):
+    identity = get_object_or_404(Identity, pk=pk)
+    filters = ReviewFilterForm(request.GET).values()
+    faces = review.identity_review_batch(
+        identity, after_id=filters["after_id"], exclude_face_ids=filters["exclude_face_ids"]
+    )
+    context = {
+        "identity": identity,
+        "faces": faces,
+        "show_votes": True,
+        "reference_faces": review.review_reference_faces(identity),
+        "readiness": selectors.readiness_thresholds(),
+    }
+    return render(request, "identities/review/_batch.html", context)
+
+
+@role_required(OVERRIDE)
+@require_POST
+def review_overrides(request):
+    """Overrides from an admin's identity review page. An override is final: no undo."""
+
+    def apply(operation: dict) -> review.ReviewOutcome:
+        if operation["action"] == "undo":
+            message = "An override is final; open the face's history to decide it again."
+            return review.ReviewOutcome(operation["face"], saved=False, message=message)
+        return review.review_override(
+            actor=request.user,
+            face_id=operation["face"],
+            decision=operation["action"],
+            reason=operation.get("reason", ""),
+        )
+
+    return _operations_apply(request, apply)
+
+
+@role_required(OVERRIDE)
+@require_POST
+def face_override(request, pk: int):
+    """Settle one face from the conflicts page or its history page."""
+    face = get_object_or_404(Face, pk=pk)
+    form = FaceOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+    else:
+        try:
+            decision = form.cleaned_data["decision"]
+            # The form's reason menu always holds a value; only a rejection uses it.
+            reason = form.cleaned_data["reason"] if decision == Face.Status.REJECTED else ""
+            outcome = review.review_override(
+                actor=request.user, face_id=face.pk, decision=decision, reason=reason
+            )
+        except FacesiteError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, outcome.message or f"Face {face.pk} is now {outcome.status}.")
+    next_url = form.data.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect(face)
+
+
+@role_required(OVERRIDE)
+def review_conflicts(request):
+    show = request.GET.get("show")
+    if show not in CONFLICT_FILTERS:
+        show = "open"
+    page = Paginator(review.review_conflicts(show), CONFLICTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "show": show,
+        "filters": CONFLICT_FILTERS,
+        "page": page,
+        "faces": review.review_votes_attach(list(page)),
+        "reasons": review.REJECT_REASONS.values(),
+    }
+    return render(request, "identities/review/conflicts.html", context)
+
+
+@role_required(MANAGE, OVERRIDE)
+def face_history(request, pk: int):
+    face = get_object_or_404(Face.objects.select_related("identity", "source_image"), pk=pk)
+    events = AuditEvent.objects.for_target(face).select_related("actor")
+    context = {
+        "face": review.review_votes_attach([face])[0],
+        "events": selectors.audit_events_prepare(list(events)),
+        "reasons": review.REJECT_REASONS.values(),
+    }
+    return render(request, "identities/review/face_history.html", context)
+
+
+@role_required(REVIEW, OVERRIDE)
+def reviewer_history(request, pk: int):
+    """A reviewer's votes with each face's outcome: admins see anyone's, reviewers their own."""
+    reviewer = get_object_or_404(get_user_model(), pk=pk)
+    if reviewer.pk != request.user.pk and not request.user.has_perm(OVERRIDE):
+        raise PermissionDenied("Only admins see other reviewers' history.")
+    page = Paginator(review.reviewer_votes(reviewer), VOTES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "identities/review/reviewer_history.html", {"reviewer": reviewer, "page": page})
+
+
+@role_required(MANAGE)
+def reviewer_stats(request):
+    period = request.GET.get("period")
+    if period not in STATS_PERIODS:
+        period = "30"
+    since = None if period == "all" else timezone.now() - timedelta(days=int(period))
+    context = {
+        "period": period,
+        "periods": STATS_PERIODS,
+        "reviewers": review.reviewer_stats(since=since),
+        "days": review.reviewer_stats_by_day(since=since),
+        "overrides": review.override_counts(since=since),
+        "reasons": review.REJECT_REASONS.values(),
+    }
+    return render(request, "identities/review/stats.html", context)
