@@ -8,6 +8,7 @@ finished count as duplicates and nothing is stored twice.
 import hashlib
 import io
 import logging
+import os
 import zipfile
 import zlib
 from collections import Counter
@@ -153,7 +154,7 @@ def _import_files_listed(path: Path) -> Iterator[tuple[list[ImportFile], int]]:
 
 def _folder_files(root: Path) -> tuple[list[ImportFile], int]:
     files, skipped = [], 0
-    for file_path in sorted(root.rglob("*")):
+    for file_path in sorted(_paths_under(root)):
         if not file_path.is_file():
             continue
         identity_folder = _identity_folder(file_path.relative_to(root).parts)
@@ -169,6 +170,17 @@ def _folder_files(root: Path) -> tuple[list[ImportFile], int]:
             )
         )
     return files, skipped
+
+
+def _paths_under(root: Path) -> Iterator[Path]:
+    """Every file under root, following linked folders (once each, so a loop ends)."""
+    folders_seen = set()
+    for folder, subfolders, file_names in os.walk(root, followlinks=True):
+        if os.path.realpath(folder) in folders_seen:
+            subfolders.clear()
+            continue
+        folders_seen.add(os.path.realpath(folder))
+        yield from (Path(folder) / name for name in file_names)
 
 
 def _archive_files(archive_path: Path, archive: zipfile.ZipFile) -> tuple[list[ImportFile], int]:
