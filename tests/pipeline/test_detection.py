@@ -59,5 +59,5 @@ def test_detectors_are_loaded_once():
 
 
 def test_an_unknown_detector_is_refused_with_the_valid_names():
-    with pytest.raises(FacesiteError, match="Unknown detector 'mtcnn'; choose one of: haar, none"):
-        detector_get("mtcnn")
+    with pytest.raises(FacesiteError, match="Unknown detector 'dlib'; choose one of: haar, mtcnn, none"):
+        detector_get("dlib")
