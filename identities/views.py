@@ -77,7 +77,8 @@ def identity_detail(request, pk: int):
     identity = get_object_or_404(Identity, pk=pk)
     status = request.GET.get("status")
     if status not in Face.Status.values:
-        status = Face.Status.APPROVED
+        # The approved faces are who this identity is; until there are some, what waits.
+        status = Face.Status.APPROVED if identity.approved_count else Face.Status.PENDING
     faces = selectors.identity_faces(identity, status)
     failed_source_images = selectors.identity_failed_source_images(identity)
     events = AuditEvent.objects.for_target(identity).select_related("actor")[:10]

@@ -86,3 +86,9 @@ def test_shows_recent_audit_events(admin_web, admin, identity):
 
 def test_a_missing_identity_is_404(admin_web, db):
     assert admin_web.get("/identities/424242/").status_code == 404
+
+
+def test_an_identity_without_approved_faces_opens_on_its_pending_ones(admin_web, identity):
+    pending = make_face(identity)
+    page = admin_web.get(f"/identities/{identity.pk}/").content.decode()
+    assert f'src="/faces/{pending.pk}/image/"' in page
