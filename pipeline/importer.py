@@ -29,7 +29,7 @@ from identities.images import DecodedImage, ImageRejected, image_byte_size_check
 from identities.models import AuditEvent, Face, Identity, SourceImage
 from identities.services import identity_get_or_create, identity_name_normalize
 from identities.storage import content_store, sha256_hex
-from pipeline.cropping import difference_hash, face_crop
+from pipeline.cropping import difference_hash, face_crop, hamming_distances
 from pipeline.detection import DetectedFace, FaceDetector, detector_get
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError)
 UNREADABLE = "The file could not be read."
 CROP_JPEG_QUALITY = 95
+# Difference-hash distances (bits of 64) between a face and a re-encoded or resized copy
+# of its photo are mostly 0-6; between different photos of one person, rarely under 8.
+# See the README's settings table for the measurement.
+DUPLICATE_HASH_DISTANCE_DEFAULT = 6
 
 
 @dataclass
@@ -51,15 +55,20 @@ class ImportSummary:
     faces: int = 0
     duplicates: int = 0
     skipped: int = 0
+    # Faces stored rejected as near-duplicates of a face from another photo.
+    near_duplicates: int = 0
     # Files that could not be used, counted by the reason recorded with them.
     failures: Counter[str] = field(default_factory=Counter)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.identities} identities ({self.identities_created} new), {self.images} new images, "
             f"{self.faces} faces, {self.duplicates} duplicates, {self.skipped} skipped, "
             f"{sum(self.failures.values())} failed."
         )
+        if self.near_duplicates:
+            text += f" {self.near_duplicates} of the faces were near-duplicates of stored ones."
+        return text
 
 
 @dataclass(frozen=True)
@@ -273,17 +282,23 @@ def photo_import(
     except ImageRejected as rejection:
         _invalid_record(file, identity, sha256, rejection, byte_size=len(data), summary=summary)
         return
-    faces_found = _faces_find(decoded.image, detector)
+    faces_found = faces_find(decoded.image, detector)
     try:
         with transaction.atomic():
             source_image = _source_image_store(file, identity, data, sha256, decoded, detector, faces_found)
-            _faces_store(source_image, faces_found, detector, approve=approve, actor=actor)
+            faces = faces_store(source_image, faces_found, detector, approve=approve, actor=actor)
     except IntegrityError:
         # Another import stored the same photo for this identity since the check above.
         summary.duplicates += 1
         return
     summary.images += 1
-    summary.faces += len(faces_found)
+    summary.faces += len(faces)
+    summary.near_duplicates += sum(face.reason == Face.Reason.DUPLICATE for face in faces)
+
+
+def duplicate_hash_distance() -> int:
+    """The largest difference-hash distance at which a new face counts as a near-duplicate."""
+    return getattr(settings, "FACESITE_DUPLICATE_HASH_DISTANCE", DUPLICATE_HASH_DISTANCE_DEFAULT)
 
 
 def _file_read(file: ImportFile, identity: Identity, summary: ImportSummary) -> bytes | None:
@@ -328,7 +343,8 @@ def _invalid_record(
         summary.duplicates += 1
 
 
-def _faces_find(image: Image.Image, detector: FaceDetector) -> list[FaceFound]:
+def faces_find(image: Image.Image, detector: FaceDetector) -> list[FaceFound]:
+    """Detect the faces in a photo and crop each one, with its difference hash."""
     # A detector that takes the whole image as the face gets no margin: there is
     # nothing around the face to add.
     margin = settings.FACESITE_CROP_MARGIN if detector.locates_faces else 0.0
@@ -366,13 +382,21 @@ def _source_image_store(
     )
 
 
-def _faces_store(
+def faces_store(
     source_image: SourceImage, faces_found: list[FaceFound], detector: FaceDetector, *, approve: bool, actor
-) -> None:
-    """Create a Face per crop; with approve, faces that would wait for review are approved."""
+) -> list[Face]:
+    """Create a Face per crop; with approve, faces that would wait for review are approved.
+
+    1. Load the hashes of the identity's faces from its other photos, once for all crops.
+    2. Give each crop its starting status: too small, a near-duplicate of one of those
+       faces, or pending (approved with approve).
+    3. Store it, with an audit event when it starts approved.
+    """
+    known_hashes = _identity_hashes(source_image)
     now = timezone.now()
+    faces = []
     for found in faces_found:
-        status, reason = _face_status(found.detected, detector, approve=approve)
+        status, reason = _face_status(found, detector, known_hashes, approve=approve)
         face = Face.objects.create(
             identity=source_image.identity,
             source_image=source_image,
@@ -392,10 +416,35 @@ def _faces_store(
         if status == Face.Status.APPROVED:
             after = {"status": Face.Status.APPROVED.value, "via": "import"}
             AuditEvent.record(actor=actor, action="face.approve", target=face, after=after)
+        faces.append(face)
+    return faces
 
 
-def _face_status(detected: DetectedFace, detector: FaceDetector, *, approve: bool) -> tuple[str, str]:
+def _identity_hashes(source_image: SourceImage) -> np.ndarray:
+    """The difference hashes of the identity's faces that a new face of this photo could duplicate.
+
+    Faces of the same photo are left out: a face found again by another detector is a
+    new crop, not a copy. So are faces already marked duplicate, so that re-cropping a
+    photo and its copy leaves the original's new face for review.
+    """
+    hashes = (
+        Face.objects.filter(identity_id=source_image.identity_id)
+        .exclude(source_image=source_image)
+        .exclude(reason=Face.Reason.DUPLICATE)
+        .values_list("phash", flat=True)
+    )
+    return np.fromiter(hashes, dtype=np.int64)
+
+
+def _face_status(
+    found: FaceFound, detector: FaceDetector, known_hashes: np.ndarray, *, approve: bool
+) -> tuple[str, str]:
     """The status and reason a new face starts with."""
+    detected = found.detected
     if detector.locates_faces and min(detected.width, detected.height) < settings.FACESITE_MIN_FACE_SIZE:
         return Face.Status.REJECTED, Face.Reason.TOO_SMALL
+    # A copy of a photo already stored would only cost reviewers a vote, and, approved
+    # twice, could land on both sides of a train/test split.
+    if known_hashes.size and hamming_distances(known_hashes, found.phash).min() <= duplicate_hash_distance():
+        return Face.Status.REJECTED, Face.Reason.DUPLICATE
     return (Face.Status.APPROVED if approve else Face.Status.PENDING), ""

@@ -5,8 +5,8 @@ from identities.models import Identity
 
 
 def test_an_unknown_detector_is_refused_before_anything_is_imported(photo_folder, import_faces):
-    with pytest.raises(CommandError, match="Unknown detector 'mtcnn'; choose one of: haar, none"):
-        import_faces(photo_folder, "--detector", "mtcnn")
+    with pytest.raises(CommandError, match="Unknown detector 'dlib'; choose one of: haar, mtcnn, none"):
+        import_faces(photo_folder, "--detector", "dlib")
 
     assert not Identity.objects.exists()
 
