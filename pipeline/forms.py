@@ -60,6 +60,14 @@ class ScrapeForm(forms.Form):
         return cleaned
 
 
+class RecropForm(forms.Form):
+    identity = forms.ModelChoiceField(queryset=Identity.objects.active().order_by("name"))
+    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial="mtcnn")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
 class ImportUploadForm(forms.Form):
     archive = forms.FileField(
         label="Zip file",

@@ -26,6 +26,7 @@ class JobRun(models.Model):
     class Kind(models.TextChoices):
         SCRAPE = "scrape", "Scrape"
         IMPORT = "import", "Import"
+        RECROP = "recrop", "Re-crop"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -271,6 +271,18 @@ def scrape_start(
     return started
 
 
+def recrop_start(*, identity: Identity, detector: str, actor) -> tuple[JobRun, bool]:
+    """Queue a re-crop of an identity's photos with a detector; one already queued or running is returned."""
+    _detector_check(detector)
+    return job_start(
+        kind=JobRun.Kind.RECROP,
+        parameters={"identity_id": identity.pk, "detector": detector},
+        actor=actor,
+        label=f"{identity.name} with {detector}",
+        target_key=f"identity:{identity.pk}",
+    )
+
+
 def import_upload_start(*, upload: UploadedFile, detector: str, approve: bool, actor) -> JobRun:
     """Keep an uploaded zip in storage (where every worker host can read it) and queue its import."""
     _detector_check(detector)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("jobs/<int:pk>/retry/", views.job_retry, name="job_retry"),
     path("jobs/scrape/", views.scrape_start, name="scrape_start"),
     path("jobs/import/", views.import_upload, name="import_upload"),
+    path("jobs/recrop/", views.recrop_start, name="recrop_start"),
 ]

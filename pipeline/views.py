@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from facesite.errors import FacesiteError
 from facesite.roles import role_required
 from pipeline import services
-from pipeline.forms import ImportUploadForm, JobFilterForm, ScrapeForm
+from pipeline.forms import ImportUploadForm, JobFilterForm, RecropForm, ScrapeForm
 from pipeline.models import JobRun
 
 logger = logging.getLogger(__name__)
@@ -148,6 +148,21 @@ def _scrape_started_report(request, started: list[tuple[JobRun, bool]]) -> None:
         messages.success(request, f"Started {new} scrape job{'s' if new != 1 else ''}.")
     if running:
         messages.info(request, f"Already being scraped, so not started again: {', '.join(running)}.")
+
+
+@role_required(MANAGE)
+def recrop_start(request):
+    form = RecropForm(request.POST or None, initial={"identity": request.GET.get("identity")})
+    if request.method == "POST" and form.is_valid():
+        job_run, started = services.recrop_start(
+            identity=form.cleaned_data["identity"], detector=form.cleaned_data["detector"], actor=request.user
+        )
+        if started:
+            messages.success(request, f"Queued {job_run}.")
+        else:
+            messages.info(request, f"{job_run} is already queued or running for this identity.")
+        return redirect(job_run)
+    return render(request, "pipeline/recrop_form.html", {"form": form})
 
 
 @role_required(MANAGE)
