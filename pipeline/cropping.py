@@ -1,5 +1,7 @@
 """Square face crops, and the difference hash that finds near-identical ones."""
 
+import math
+
 import numpy as np
 from PIL import Image
 
@@ -29,6 +31,38 @@ def face_crop(image: Image.Image, box: tuple[int, int, int, int], margin: float,
     )
     square = Image.fromarray(np.pad(pixels, padding, mode="edge"))
     return square.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def face_crop_level(
+    image: Image.Image,
+    box: tuple[int, int, int, int],
+    eyes: tuple[tuple[float, float], tuple[float, float]],
+    margin: float,
+    size: int,
+) -> Image.Image:
+    """A face crop as face_crop() cuts it, turned about its centre so the eyes are level.
+
+    Only a rotation: a warp of five landmarks onto a template made FaceNet worse, since
+    it was trained on box crops (see shared/DESIGN.md).
+
+    1. Cut a square 1.5 times the final side around the face, with face_crop(), so the
+       corners a rotation brings in are photo (or repeated edge pixels), never black.
+    2. Rotate it about its centre by the angle of the line from the image-left eye to
+       the image-right eye.
+    3. Cut the final square out of its middle and resize it to size x size.
+    """
+    (left_eye_x, left_eye_y), (right_eye_x, right_eye_y) = eyes
+    angle = math.degrees(math.atan2(right_eye_y - left_eye_y, right_eye_x - left_eye_x))
+    face_side = max(box[2], box[3])
+    side = face_side * (1 + 2 * margin)
+    wide_side = max(1, round(side * 1.5))
+    wide = face_crop(image, box, margin=(wide_side / face_side - 1) / 2, size=wide_side)
+    # PIL turns counter-clockwise for a positive angle; with y pointing down, that lifts
+    # a right eye that sits lower than the left one.
+    level = wide.rotate(angle, resample=Image.Resampling.BICUBIC)
+    inset = (wide_side - side) / 2
+    middle = level.crop((round(inset), round(inset), round(inset + side), round(inset + side)))
+    return middle.resize((size, size), Image.Resampling.LANCZOS)
 
 
 def difference_hash(image: Image.Image) -> int:
