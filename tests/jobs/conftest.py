@@ -10,6 +10,7 @@ from urllib.parse import quote
 import django_rq
 import pytest
 from django.db import connection, connections
+from rq import SimpleWorker
 
 from tests.jobs.search_site import SearchSite, face_photos, troubled_results
 
@@ -57,10 +58,15 @@ def scrape_providers(search_site, tmp_path, monkeypatch, settings) -> Path:
 
 
 def burst_work(*queue_names: str) -> None:
-    """Run every queued job of these queues in a real RQ worker (forked work horses), then return."""
-    # A forked work horse must not share this process' database connection.
+    """Run every queued job of these queues in a real RQ worker, in this process, then return.
+
+    A forked work horse deadlocks once this test process has loaded TensorFlow (the mtcnn
+    tests do): TensorFlow's thread pools do not survive fork(). Deployed workers never load
+    TensorFlow before forking, so they are not affected; the kill tests still run forked
+    horses in worker subprocesses.
+    """
     connections.close_all()
-    django_rq.get_worker(*queue_names).work(burst=True)
+    django_rq.get_worker(*queue_names, worker_class=SimpleWorker).work(burst=True)
 
 
 def media_files(media_root: Path) -> set[str]:
