@@ -3,7 +3,7 @@ import zipfile
 from django import forms
 
 from identities.models import Identity
-from pipeline.detection import DETECTORS
+from pipeline.detection import DEFAULT_DETECTOR, DETECTORS
 from pipeline.models import JobRun
 from pipeline.providers import search_providers
 from pipeline.services import MAX_IMAGES_PER_IDENTITY
@@ -44,7 +44,7 @@ class ScrapeForm(forms.Form):
         max_length=100,
         help_text="Words added to each name in the search, e.g. “face” or “portrait”.",
     )
-    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial="haar")
+    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial=DEFAULT_DETECTOR)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
@@ -62,7 +62,7 @@ class ScrapeForm(forms.Form):
 
 class RecropForm(forms.Form):
     identity = forms.ModelChoiceField(queryset=Identity.objects.active().order_by("name"))
-    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial="mtcnn")
+    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial=DEFAULT_DETECTOR)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
@@ -74,7 +74,7 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
         help_text="One folder per person, named after them, holding their photos.",
     )
-    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial="haar")
+    detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial=DEFAULT_DETECTOR)
     approve = forms.BooleanField(
         required=False,
         label="Approve the faces found (trusted data) instead of sending them to review",

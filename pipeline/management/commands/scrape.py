@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from facesite.errors import FacesiteError
-from pipeline.detection import DETECTORS
+from pipeline.detection import DEFAULT_DETECTOR, DETECTORS
 from pipeline.providers import search_provider_get
 from pipeline.services import identities_for_names, scrape_start
 
@@ -20,7 +20,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--query-suffix", default="", help='Words added to each name, e.g. "face".')
         parser.add_argument(
-            "--detector", default="haar", help=f"Face detector: {', '.join(sorted(DETECTORS))} (haar)."
+            "--detector",
+            default=DEFAULT_DETECTOR,
+            help=f"Face detector: {', '.join(sorted(DETECTORS))} ({DEFAULT_DETECTOR}).",
         )
 
     def handle(self, *args, names, per_identity, provider, query_suffix, detector, **options):
