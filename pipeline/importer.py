@@ -39,10 +39,6 @@ logger = logging.getLogger(__name__)
 READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError)
 UNREADABLE = "The file could not be read."
 CROP_JPEG_QUALITY = 95
-# Difference-hash distances (bits of 64) between a face and a re-encoded or resized copy
-# of its photo are mostly 0-6; between different photos of one person, rarely under 8.
-# See the README's settings table for the measurement.
-DUPLICATE_HASH_DISTANCE_DEFAULT = 6
 
 
 @dataclass
@@ -296,11 +292,6 @@ def photo_import(
     summary.near_duplicates += sum(face.reason == Face.Reason.DUPLICATE for face in faces)
 
 
-def duplicate_hash_distance() -> int:
-    """The largest difference-hash distance at which a new face counts as a near-duplicate."""
-    return getattr(settings, "FACESITE_DUPLICATE_HASH_DISTANCE", DUPLICATE_HASH_DISTANCE_DEFAULT)
-
-
 def _file_read(file: ImportFile, identity: Identity, summary: ImportSummary) -> bytes | None:
     """The file's bytes, or None once a file too large or unreadable is accounted for."""
     try:
@@ -360,15 +351,10 @@ def _face_crop(image: Image.Image, detected: DetectedFace, detector: FaceDetecto
     margin = settings.FACESITE_CROP_MARGIN if detector.locates_faces else 0.0
     size = settings.FACESITE_CROP_SIZE
     landmarks = detected.landmarks or {}
-    if crop_align_eyes() and "left_eye" in landmarks and "right_eye" in landmarks:
+    if settings.FACESITE_CROP_ALIGN_EYES and "left_eye" in landmarks and "right_eye" in landmarks:
         eyes = (landmarks["left_eye"], landmarks["right_eye"])
         return face_crop_level(image, detected.box, eyes, margin=margin, size=size)
     return face_crop(image, detected.box, margin=margin, size=size)
-
-
-def crop_align_eyes() -> bool:
-    """Whether crops of faces with landmarks are turned so the eyes are level (off by default)."""
-    return getattr(settings, "FACESITE_CROP_ALIGN_EYES", False)
 
 
 def _source_image_store(
@@ -459,6 +445,9 @@ def _face_status(
         return Face.Status.REJECTED, Face.Reason.TOO_SMALL
     # A copy of a photo already stored would only cost reviewers a vote, and, approved
     # twice, could land on both sides of a train/test split.
-    if known_hashes.size and hamming_distances(known_hashes, found.phash).min() <= duplicate_hash_distance():
+    if (
+        known_hashes.size
+        and hamming_distances(known_hashes, found.phash).min() <= settings.FACESITE_DUPLICATE_HASH_DISTANCE
+    ):
         return Face.Status.REJECTED, Face.Reason.DUPLICATE
     return (Face.Status.APPROVED if approve else Face.Status.PENDING), ""
