@@ -139,7 +139,7 @@ class FaceQuerySet(models.QuerySet):
         return self.filter(approve_votes__gt=0, reject_votes__gt=0)
 
     def claimable_by(self, reviewer, *, now: datetime, consensus: int):
-        """Pending faces this reviewer has neither voted on nor leased, needing more votes
+        """Pending faces this reviewer has neither voted on nor holds, needing more votes
         than the other reviewers' active leases will bring.
 
         A pending face needs `consensus` minus its leading side's votes, and always at
@@ -159,7 +159,7 @@ class FaceQuerySet(models.QuerySet):
         return (
             self.pending()
             .exclude(Exists(ReviewVote.objects.filter(face=OuterRef("pk"), reviewer=reviewer)))
-            .exclude(Exists(ReviewLease.objects.filter(face=OuterRef("pk"), reviewer=reviewer)))
+            .exclude(Exists(ReviewLease.objects.active(now).filter(face=OuterRef("pk"), reviewer=reviewer)))
             .alias(
                 active_leases=Coalesce(Subquery(active_leases), 0, output_field=IntegerField()),
                 votes_needed=votes_needed,

@@ -90,10 +90,6 @@ def _face_lock(face_id: int) -> Face | None:
     return Face.objects.select_related("identity").select_for_update(of=("self",)).filter(pk=face_id).first()
 
 
-def _claimable(reviewer, now: datetime) -> QuerySet[Face]:
-    return Face.objects.claimable_by(reviewer, now=now, consensus=consensus())
-
-
 def _filtered(faces: QuerySet[Face], *, origin: str, detector: str) -> QuerySet[Face]:
     if origin:
         faces = faces.filter(source_image__origin=origin)
@@ -103,17 +99,25 @@ def _filtered(faces: QuerySet[Face], *, origin: str, detector: str) -> QuerySet[
 
 
 def _identity_with_work(
-    reviewer, now: datetime, *, origin: str, detector: str, exclude: set[int]
+    claimable: QuerySet[Face], *, origin: str, detector: str, exclude: set[int]
 ) -> int | None:
-    """The identity of the first face, in id order, this reviewer could take; archived
+    """The identity of the first face, in id order, the reviewer could take; archived
     identities wait until someone asks for them by name."""
-    faces = _claimable(reviewer, now).filter(identity__archived=False).exclude(pk__in=exclude)
+    faces = claimable.filter(identity__archived=False).exclude(pk__in=exclude)
     faces = _filtered(faces, origin=origin, detector=detector)
     return faces.order_by("pk").values_list("identity_id", flat=True).first()
 
 
 def _batch_claim_for_identity(
-    *, reviewer, identity_id: int, origin: str, detector: str, exclude: set[int], size: int, now: datetime
+    claimable: QuerySet[Face],
+    *,
+    reviewer,
+    identity_id: int,
+    origin: str,
+    detector: str,
+    exclude: set[int],
+    size: int,
+    now: datetime,
 ) -> list[int]:
     """Lease up to `size` faces of one identity to the reviewer; its own leases come first.
 
@@ -142,21 +146,19 @@ def _batch_claim_for_identity(
         if wanted <= 0:
             break
         locked = _candidates_lock(
-            reviewer,
-            identity_id=identity_id,
-            origin=origin,
-            detector=detector,
-            skip=seen,
-            wanted=wanted,
-            now=now,
+            claimable, identity_id=identity_id, origin=origin, detector=detector, skip=seen, wanted=wanted
         )
         if not locked:
             break
         seen.update(locked)
         # The same rule again, in a statement that starts after the locks are held.
-        fresh = list(_claimable(reviewer, now).filter(pk__in=locked).values_list("pk", flat=True))
+        fresh = list(claimable.filter(pk__in=locked).values_list("pk", flat=True))
+        # A lease of this reviewer's that expired is renewed in place.
         ReviewLease.objects.bulk_create(
-            ReviewLease(face_id=face_id, reviewer=reviewer, expires_at=expires_at) for face_id in fresh
+            (ReviewLease(face_id=face_id, reviewer=reviewer, expires_at=expires_at) for face_id in fresh),
+            update_conflicts=True,
+            unique_fields=["face", "reviewer"],
+            update_fields=["expires_at"],
         )
         claimed.extend(fresh)
         if len(locked) < wanted:
@@ -166,14 +168,14 @@ def _batch_claim_for_identity(
 
 
 def _candidates_lock(
-    reviewer, *, identity_id: int, origin: str, detector: str, skip: set[int], wanted: int, now: datetime
+    claimable: QuerySet[Face], *, identity_id: int, origin: str, detector: str, skip: set[int], wanted: int
 ) -> list[int]:
     """Lock up to `wanted` candidate faces of an identity in id order.
 
     On PostgreSQL rows another transaction holds are skipped, not waited for. The read
     that picked them may predate another claim's commit, so the caller checks them again.
     """
-    candidates = _claimable(reviewer, now).filter(identity_id=identity_id).exclude(pk__in=skip)
+    candidates = claimable.filter(identity_id=identity_id).exclude(pk__in=skip)
     candidates = _filtered(candidates, origin=origin, detector=detector).order_by("pk")
     locked = candidates.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
     return list(locked[:wanted])
@@ -192,17 +194,18 @@ def review_batch_claim(
 ) -> ReviewBatch:
     """Hand a reviewer up to `size` pending faces of one identity, each under a lease.
 
-    1. Drop the reviewer's expired leases.
-    2. With identity_id, serve only that identity. Otherwise try prefer_identity_id (the
+    1. With identity_id, serve only that identity. Otherwise try prefer_identity_id (the
        identity on the reviewer's page, so a person works through one at a time), then
        the identity of the first face in the pool this reviewer could take.
-    3. Faces in exclude_face_ids (decisions still on their way from the browser) are
+    2. Faces in exclude_face_ids (decisions still on their way from the browser) are
        never served, so a crop is not shown twice while its vote travels.
     """
     now = now or timezone.now()
     exclude = set(exclude_face_ids)
+    # Built once: each query below is a cheap clone of it.
+    claimable = Face.objects.claimable_by(reviewer, now=now, consensus=consensus())
+    face_ids: list[int] = []
     with transaction.atomic():
-        ReviewLease.objects.filter(reviewer=reviewer, expires_at__lte=now).delete()
         if identity_id is not None:
             identity_choices = [identity_id]
         else:
@@ -210,10 +213,11 @@ def review_batch_claim(
             identity_choices += [None] * _CLAIM_ATTEMPTS
         for choice in identity_choices:
             if choice is None:
-                choice = _identity_with_work(reviewer, now, origin=origin, detector=detector, exclude=exclude)
+                choice = _identity_with_work(claimable, origin=origin, detector=detector, exclude=exclude)
                 if choice is None:
                     break
             face_ids = _batch_claim_for_identity(
+                claimable,
                 reviewer=reviewer,
                 identity_id=choice,
                 origin=origin,
@@ -223,12 +227,14 @@ def review_batch_claim(
                 now=now,
             )
             if face_ids:
-                faces = Face.objects.filter(pk__in=face_ids).select_related("identity", "source_image")
-                faces = list(faces.order_by("pk"))
-                expires_at = now + timedelta(seconds=lease_seconds())
-                return ReviewBatch(faces[0].identity, faces, expires_at)
-    identity = Identity.objects.filter(pk=identity_id).first() if identity_id else None
-    return ReviewBatch(identity)
+                break
+    # Read after the commit, so the claimed rows stay locked (and votes on them wait) no
+    # longer than the claim itself.
+    faces = Face.objects.filter(pk__in=face_ids).select_related("identity", "source_image")
+    faces = list(faces.order_by("pk")) if face_ids else []
+    if not faces:
+        return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
+    return ReviewBatch(faces[0].identity, faces, now + timedelta(seconds=lease_seconds()))
 
 
 def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> None:
@@ -345,9 +351,10 @@ def review_override(
 # Reads for the review pages.
 
 
-def review_reference_faces(identity: Identity) -> list[Face]:
+def review_reference_face_ids(identity: Identity) -> list[int]:
     """The identity's latest approved faces, the strip a reviewer compares crops with."""
-    return list(identity.faces.filter(status=Face.Status.APPROVED).order_by("-pk")[:REFERENCE_FACES])
+    approved = identity.faces.filter(status=Face.Status.APPROVED).order_by("-pk")
+    return list(approved.values_list("pk", flat=True)[:REFERENCE_FACES])
 
 
 def review_identity_choices(selected_id: int | None, limit: int = 200) -> list[Identity]:

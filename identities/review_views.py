@@ -121,7 +121,7 @@ def review_batch(request):
         "identity": batch.identity,
         "faces": batch.faces,
         "expires_at": batch.expires_at,
-        "reference_faces": review.review_reference_faces(batch.identity) if batch.identity else [],
+        "reference_face_ids": review.review_reference_face_ids(batch.identity) if batch.identity else [],
         "readiness": selectors.readiness_thresholds(),
         "filtered": bool(filters["identity_id"] or filters["origin"] or filters["detector"]),
     }
@@ -173,7 +173,7 @@ def identity_review_batch(request, pk: int):
         "identity": identity,
         "faces": faces,
         "show_votes": True,
-        "reference_faces": review.review_reference_faces(identity),
+        "reference_face_ids": review.review_reference_face_ids(identity),
         "readiness": selectors.readiness_thresholds(),
     }
     return render(request, "identities/review/_batch.html", context)

@@ -43,6 +43,13 @@ def test_an_expired_lease_returns_the_face_to_the_pool(reviewer, rob, sam, pendi
     assert len(claimed_ids(sam, now=clock.after(301))) == 6
 
 
+def test_a_reviewers_own_expired_lease_is_renewed_in_place(reviewer, pending_faces, clock):
+    first = claimed_ids(reviewer, now=clock.now)
+    assert claimed_ids(reviewer, now=clock.after(400)) == first
+    leases = ReviewLease.objects.filter(reviewer=reviewer)
+    assert leases.count() == 6 and {lease.expires_at for lease in leases} == {clock.after(700)}
+
+
 def test_the_lease_length_comes_from_settings(settings, reviewer, pending_faces, clock):
     settings.FACESITE_REVIEW_LEASE_SECONDS = 60
     assert review_batch_claim(reviewer=reviewer, now=clock.now).expires_at == clock.after(60)
@@ -102,7 +109,9 @@ def test_a_stale_read_of_candidates_is_caught_after_locking(monkeypatch, reviewe
     claimed_ids(reviewer)
     claimed_ids(rob)
     # As if the candidates had been read before both leases were committed.
-    monkeypatch.setattr(review, "_candidates_lock", lambda reviewer, **options: [f.pk for f in pending_faces])
+    monkeypatch.setattr(
+        review, "_candidates_lock", lambda claimable, **options: [f.pk for f in pending_faces]
+    )
     assert claimed_ids(sam) == []
 
 
