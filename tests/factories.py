@@ -75,3 +75,50 @@ def make_pending_faces(identity: Identity, count: int, detector: str = "none", *
     )
     identity.update_face_counts()
     return faces
+
+
+def make_identities_with_faces(count: int, faces_each: int, *, statuses=(Face.Status.PENDING,)) -> None:
+    """Many identities with faces as rows only, no image files, for query-count tests.
+
+    Face number n of each identity gets statuses[n % len(statuses)]; the stored counts match.
+    """
+    face_statuses = [statuses[number % len(statuses)] for number in range(faces_each)]
+    counts = {status: face_statuses.count(status) for status in Face.Status.values}
+    offset = Identity.objects.count()
+    identities = Identity.objects.bulk_create(
+        Identity(
+            name=f"Person {offset + number}",
+            pending_count=counts[Face.Status.PENDING],
+            approved_count=counts[Face.Status.APPROVED],
+            rejected_count=counts[Face.Status.REJECTED],
+        )
+        for number in range(count)
+    )
+    sources = SourceImage.objects.bulk_create(
+        SourceImage(
+            identity=identity,
+            sha256=f"{identity.pk:064d}",
+            file=f"{identity.pk}.jpg",
+            byte_size=1,
+            origin=SourceImage.Origin.FILE,
+            origin_detail="x.jpg",
+            status=SourceImage.Status.FACES,
+        )
+        for identity in identities
+    )
+    Face.objects.bulk_create(
+        Face(
+            identity_id=source.identity_id,
+            source_image=source,
+            file=f"face-{source.pk}-{number}.jpg",
+            box_left=number,
+            box_top=0,
+            box_width=10,
+            box_height=10,
+            detector="none",
+            phash=number,
+            status=status,
+        )
+        for source in sources
+        for number, status in enumerate(face_statuses)
+    )

@@ -1,43 +1,10 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from identities.models import AuditEvent, Face, Identity, SourceImage
+from identities.models import AuditEvent, Face, Identity
+from tests.factories import make_identities_with_faces
 
-
-def identities_with_faces(count: int, faces_each: int) -> None:
-    """Rows only, no files: the list never opens an image."""
-    offset = Identity.objects.count()
-    identities = Identity.objects.bulk_create(
-        Identity(name=f"Person {offset + number}", approved_count=faces_each) for number in range(count)
-    )
-    sources = SourceImage.objects.bulk_create(
-        SourceImage(
-            identity=identity,
-            sha256=f"{identity.pk:064d}",
-            file=f"{identity.pk}.jpg",
-            byte_size=1,
-            origin=SourceImage.Origin.FILE,
-            origin_detail="x.jpg",
-            status=SourceImage.Status.FACES,
-        )
-        for identity in identities
-    )
-    Face.objects.bulk_create(
-        Face(
-            identity_id=source.identity_id,
-            source_image=source,
-            file=f"face-{source.pk}-{number}.jpg",
-            box_left=number,
-            box_top=0,
-            box_width=10,
-            box_height=10,
-            detector="none",
-            phash=number,
-            status=Face.Status.APPROVED if number % 2 else Face.Status.PENDING,
-        )
-        for source in sources
-        for number in range(faces_each)
-    )
+BOTH = (Face.Status.PENDING, Face.Status.APPROVED)
 
 
 def queries_for(client, url: str) -> int:
@@ -47,10 +14,10 @@ def queries_for(client, url: str) -> int:
 
 
 def test_a_page_costs_the_same_queries_at_any_data_size(admin_web, db):
-    identities_with_faces(3, faces_each=2)
+    make_identities_with_faces(3, faces_each=2, statuses=BOTH)
     urls = ["/identities/", "/identities/?q=person&sort=-approved", "/identities/?show=all&page=2"]
     small = [queries_for(admin_web, url) for url in urls]
-    identities_with_faces(300, faces_each=12)
+    make_identities_with_faces(300, faces_each=12, statuses=BOTH)
     large = [queries_for(admin_web, url) for url in urls]
     assert small == large
     # Session, user, permissions (2), the count, the page and its thumbnails.
@@ -58,10 +25,10 @@ def test_a_page_costs_the_same_queries_at_any_data_size(admin_web, db):
 
 
 def test_the_overview_costs_the_same_queries_at_any_data_size(admin_web, admin):
-    identities_with_faces(3, faces_each=2)
+    make_identities_with_faces(3, faces_each=2, statuses=BOTH)
     AuditEvent.record(actor=admin, action="identity.create", target=Identity.objects.first())
     small = queries_for(admin_web, "/")
-    identities_with_faces(300, faces_each=12)
+    make_identities_with_faces(300, faces_each=12, statuses=BOTH)
     for identity in Identity.objects.all()[:40]:
         AuditEvent.record(actor=admin, action="identity.create", target=identity)
     assert queries_for(admin_web, "/") == small

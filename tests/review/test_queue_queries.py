@@ -7,43 +7,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from facesite import roles
-from identities.models import Face, Identity, SourceImage
 from tests.conftest import make_user
-
-
-def identities_with_pending_faces(count: int, faces_each: int) -> None:
-    """Rows only, no files: neither request opens an image."""
-    offset = Identity.objects.count()
-    identities = Identity.objects.bulk_create(
-        Identity(name=f"Person {offset + number}", pending_count=faces_each) for number in range(count)
-    )
-    sources = SourceImage.objects.bulk_create(
-        SourceImage(
-            identity=identity,
-            sha256=f"{identity.pk:064d}",
-            file=f"{identity.pk}.jpg",
-            byte_size=1,
-            origin=SourceImage.Origin.FILE,
-            origin_detail="x.jpg",
-            status=SourceImage.Status.FACES,
-        )
-        for identity in identities
-    )
-    Face.objects.bulk_create(
-        Face(
-            identity_id=source.identity_id,
-            source_image=source,
-            file=f"face-{source.pk}-{number}.jpg",
-            box_left=number,
-            box_top=0,
-            box_width=10,
-            box_height=10,
-            detector="none",
-            phash=number,
-        )
-        for source in sources
-        for number in range(faces_each)
-    )
+from tests.factories import make_identities_with_faces
 
 
 def queries_for_fetch_and_vote(username: str, position: int) -> tuple[int, int]:
@@ -61,9 +26,9 @@ def queries_for_fetch_and_vote(username: str, position: int) -> tuple[int, int]:
 
 
 def test_fetching_and_voting_cost_the_same_queries_at_any_data_size(db):
-    identities_with_pending_faces(2, faces_each=30)
+    make_identities_with_faces(2, faces_each=30)
     small = queries_for_fetch_and_vote("first", position=0)
-    identities_with_pending_faces(200, faces_each=30)
+    make_identities_with_faces(200, faces_each=30)
     assert queries_for_fetch_and_vote("second", position=-1) == small
     fetch_queries, vote_queries = small
     # Session, user, permissions (2), then the claim, its faces and the reference strip.
