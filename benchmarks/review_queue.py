@@ -308,12 +308,12 @@ def percentiles(timings: list[float]) -> str:
 
 def consistency_report() -> str:
     """The rule allows at most `consensus` votes on a side, and 2 x consensus - 1 in all."""
+    from django.conf import settings
     from django.db.models import F, Q
 
     from identities.models import Face, ReviewLease
-    from identities.review import consensus
 
-    required = consensus()
+    required = settings.FACESITE_REVIEW_CONSENSUS
     over_voted = Face.objects.filter(
         Q(approve_votes__gt=required)
         | Q(reject_votes__gt=required)

@@ -157,6 +157,10 @@ FACESITE_CROP_ALIGN_EYES = envbool("FACESITE_CROP_ALIGN_EYES", False)
 # near-duplicate: 6 catches 85% of resized or re-encoded copies and 0.4% of other photos;
 # -1 turns the check off.
 FACESITE_DUPLICATE_HASH_DISTANCE = envint("FACESITE_DUPLICATE_HASH_DISTANCE", 6, minimum=-1)
+# Review: how long a reviewer holds the faces of a batch before they return to the pool,
+# and how many agreeing votes decide a face (a split goes to another reviewer).
+FACESITE_REVIEW_LEASE_SECONDS = envint("FACESITE_REVIEW_LEASE_SECONDS", 300, minimum=10)
+FACESITE_REVIEW_CONSENSUS = envint("FACESITE_REVIEW_CONSENSUS", 2, minimum=1)
 # A JSON file of search providers that add to or replace the Google and Bing presets.
 FACESITE_SCRAPE_PROVIDERS = envstr("FACESITE_SCRAPE_PROVIDERS", "")
 # Readiness of an identity for training (the original project's 30 minimum, 50 target).

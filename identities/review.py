@@ -25,10 +25,6 @@ from django.utils import timezone
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity, ReviewLease, ReviewVote
 
-# Defaults until the settings module defines FACESITE_REVIEW_LEASE_SECONDS and
-# FACESITE_REVIEW_CONSENSUS; read at call time, so tests can change them.
-DEFAULT_LEASE_SECONDS = 300
-DEFAULT_CONSENSUS = 2
 BATCH_SIZE = 24
 REFERENCE_FACES = 12
 # Rounds of locking candidates when some fail the re-check, and identities tried.
@@ -43,14 +39,6 @@ REJECT_REASONS = {
 DECISIONS = (Face.Status.APPROVED, Face.Status.REJECTED)
 # The audit action a consensus decision is recorded under, as the importer records approvals.
 _DECISION_ACTIONS = {Face.Status.APPROVED: "face.approve", Face.Status.REJECTED: "face.reject"}
-
-
-def lease_seconds() -> int:
-    return getattr(settings, "FACESITE_REVIEW_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
-
-
-def consensus() -> int:
-    return getattr(settings, "FACESITE_REVIEW_CONSENSUS", DEFAULT_CONSENSUS)
 
 
 @dataclass
@@ -127,7 +115,7 @@ def _batch_claim_for_identity(
     3. Re-read the locked candidates and lease those that still need this reviewer.
     4. Repeat while the batch is short and candidates remain.
     """
-    expires_at = now + timedelta(seconds=lease_seconds())
+    expires_at = now + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)
     own_leases = ReviewLease.objects.active(now).filter(
         reviewer=reviewer, face__identity_id=identity_id, face__status=Face.Status.PENDING
     )
@@ -203,7 +191,7 @@ def review_batch_claim(
     now = now or timezone.now()
     exclude = set(exclude_face_ids)
     # Built once: each query below is a cheap clone of it.
-    claimable = Face.objects.claimable_by(reviewer, now=now, consensus=consensus())
+    claimable = Face.objects.claimable_by(reviewer, now=now, consensus=settings.FACESITE_REVIEW_CONSENSUS)
     face_ids: list[int] = []
     with transaction.atomic():
         if identity_id is not None:
@@ -234,7 +222,9 @@ def review_batch_claim(
     faces = list(faces.order_by("pk")) if face_ids else []
     if not faces:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
-    return ReviewBatch(faces[0].identity, faces, now + timedelta(seconds=lease_seconds()))
+    return ReviewBatch(
+        faces[0].identity, faces, now + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)
+    )
 
 
 def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> None:
@@ -288,7 +278,7 @@ def review_vote_record(
         ReviewVote.objects.create(face=face, reviewer=reviewer, decision=decision, reason=reason)
         after = {"decision": decision, "reason": reason} if reason else {"decision": decision}
         AuditEvent.record(actor=reviewer, action="review.vote", target=face, after=after)
-        if face.tally_votes(consensus(), now):
+        if face.tally_votes(settings.FACESITE_REVIEW_CONSENSUS, now):
             _face_decided_record(face, actor=reviewer, before_status=Face.Status.PENDING, via="consensus")
     return ReviewOutcome(face.pk, saved=True, status=face.status)
 
@@ -316,9 +306,11 @@ def review_vote_undo(*, reviewer, face_id: int, now: datetime | None = None) -> 
             )
             return ReviewOutcome(face.pk, saved=False, status=face.status, message=message)
         vote.delete()
-        face.tally_votes(consensus(), now)
+        face.tally_votes(settings.FACESITE_REVIEW_CONSENSUS, now)
         ReviewLease.objects.update_or_create(
-            face=face, reviewer=reviewer, defaults={"expires_at": now + timedelta(seconds=lease_seconds())}
+            face=face,
+            reviewer=reviewer,
+            defaults={"expires_at": now + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)},
         )
         AuditEvent.record(
             actor=reviewer,
