@@ -1,7 +1,7 @@
 import pytest
 
 from identities.models import AuditEvent, Face, SourceImage
-from tests.factories import make_face, make_identity, make_source_image
+from tests.factories import make_face, make_identity, make_pending_faces, make_source_image
 
 
 @pytest.fixture
@@ -34,22 +34,7 @@ def test_tabs_show_faces_by_status_with_reasons_and_source_links(admin_web, iden
 
 
 def test_the_gallery_pages_sixty_at_a_time(admin_web, identity):
-    photo = make_source_image(identity)
-    Face.objects.bulk_create(
-        Face(
-            identity=identity,
-            source_image=photo,
-            file=photo.file,
-            box_left=number,
-            box_top=0,
-            box_width=9,
-            box_height=9,
-            detector="none",
-            phash=number,
-            status=Face.Status.PENDING,
-        )
-        for number in range(65)
-    )
+    make_pending_faces(identity, 65)
     first = admin_web.get(f"/identities/{identity.pk}/?status=pending").content.decode()
     assert first.count('src="/faces/') == 60
     assert 'href="?status=pending&amp;page=2"' in first
