@@ -21,6 +21,8 @@ import time
 import warnings
 from pathlib import Path
 
+from bench_rows import photos_and_faces_create
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATUS_WEIGHTS = {"approved": 0.5, "pending": 0.35, "rejected": 0.15}
 
@@ -74,7 +76,7 @@ def django_setup(database_url: str, work_directory: Path) -> None:
 
 def populate(identity_total: int, face_total: int) -> None:
     """Identities with stored counts, four shared source photos each, and their faces."""
-    from identities.models import Face, Identity, SourceImage
+    from identities.models import Identity
 
     if Identity.objects.exists():
         sys.exit("The benchmark database already holds identities; give it an empty one.")
@@ -99,40 +101,9 @@ def populate(identity_total: int, face_total: int) -> None:
             )
         )
     identities = Identity.objects.bulk_create(identities, batch_size=1000)
-    photos_each = 4
-    source_images = SourceImage.objects.bulk_create(
-        (
-            SourceImage(
-                identity=identity,
-                sha256=f"{identity.pk:056d}{photo:08d}",
-                file=f"bench/{identity.pk}-{photo}.jpg",
-                byte_size=50_000,
-                origin=SourceImage.Origin.URL,
-                origin_detail=f"https://example.org/{identity.pk}/{photo}.jpg",
-                status=SourceImage.Status.FACES,
-            )
-            for identity in identities
-            for photo in range(photos_each)
-        ),
-        batch_size=2000,
+    photos_and_faces_create(
+        identities, statuses_by_identity, photos_each=4, detector="bench", generator=generator
     )
-    faces = (
-        Face(
-            identity=identity,
-            source_image=source_images[index * photos_each + face_number % photos_each],
-            file=f"bench/face-{identity.pk}-{face_number}.jpg",
-            box_left=face_number,
-            box_top=0,
-            box_width=80,
-            box_height=80,
-            detector="bench",
-            phash=generator.getrandbits(63),
-            status=status,
-        )
-        for index, (identity, statuses) in enumerate(zip(identities, statuses_by_identity, strict=True))
-        for face_number, status in enumerate(statuses)
-    )
-    Face.objects.bulk_create(faces, batch_size=5000)
 
 
 def admin_client():

@@ -39,6 +39,8 @@ import time
 import warnings
 from pathlib import Path
 
+from bench_rows import photos_and_faces_create
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FACES_PER_IDENTITY = 40
 PHOTOS_PER_IDENTITY = 4
@@ -81,7 +83,7 @@ def populate(face_total: int) -> None:
     """Identities with stored counts, a few shared photos each, faces, and some earlier votes."""
     from django.contrib.auth.models import Group, User
 
-    from identities.models import Face, Identity, ReviewVote, SourceImage
+    from identities.models import Face, Identity, ReviewVote
 
     if Identity.objects.exists():
         sys.exit("The benchmark database already holds identities; give it an empty one.")
@@ -101,41 +103,9 @@ def populate(face_total: int) -> None:
         ),
         batch_size=1000,
     )
-    source_images = SourceImage.objects.bulk_create(
-        (
-            SourceImage(
-                identity=identity,
-                sha256=f"{identity.pk:056d}{photo:08d}",
-                file=f"bench/{identity.pk}-{photo}.jpg",
-                byte_size=50_000,
-                width=640,
-                height=480,
-                origin=SourceImage.Origin.URL,
-                origin_detail=f"https://example.org/{identity.pk}/{photo}.jpg",
-                status=SourceImage.Status.FACES,
-            )
-            for identity in identities
-            for photo in range(PHOTOS_PER_IDENTITY)
-        ),
-        batch_size=2000,
+    photos_and_faces_create(
+        identities, plans, photos_each=PHOTOS_PER_IDENTITY, detector="haar", generator=generator
     )
-    faces = (
-        Face(
-            identity=identity,
-            source_image=source_images[index * PHOTOS_PER_IDENTITY + number % PHOTOS_PER_IDENTITY],
-            file=f"bench/face-{identity.pk}-{number}.jpg",
-            box_left=number,
-            box_top=0,
-            box_width=80,
-            box_height=80,
-            detector="haar",
-            phash=generator.getrandbits(63),
-            status=status,
-        )
-        for index, (identity, plan) in enumerate(zip(identities, plans, strict=True))
-        for number, status in enumerate(plan)
-    )
-    Face.objects.bulk_create(faces, batch_size=5000)
     # An earlier reviewer left one vote on a fifth of the pending faces: those need one more.
     earlier = User.objects.create_user("bench-earlier", password=None)
     pending_ids = list(Face.objects.filter(status="pending").values_list("pk", flat=True))
