@@ -11,4 +11,5 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("", include("identities.urls")),
     path("", include("pipeline.urls")),
+    path("", include("recognition.urls")),
 ]

@@ -27,6 +27,11 @@ class JobRun(models.Model):
         SCRAPE = "scrape", "Scrape"
         IMPORT = "import", "Import"
         RECROP = "recrop", "Re-crop"
+        DATASET = "dataset", "Build dataset"
+        AUGMENT = "augment", "Augment to disk"
+        TRAIN = "train", "Train model"
+        EVALUATE = "evaluate", "Evaluate model"
+        GALLERY = "gallery", "Update gallery"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -171,3 +176,74 @@ class JobRun(models.Model):
             "can_stop": self.status == self.Status.RUNNING,
             "can_retry": self.can_retry,
         }
+
+
+class DatasetVersion(models.Model):
+    """A frozen training set: which approved faces of which identities, in which split.
+
+    Its items are written once, by the build job, and never change; building again makes
+    a new version, whose summary says what changed against the one before.
+    """
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    # The rules it was built with (minimum faces, faces per identity, split fractions, seed).
+    config = models.JSONField(default=dict)
+    seed = models.IntegerField(default=0)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity_count = models.PositiveIntegerField(default=0)
+    face_count = models.PositiveIntegerField(default=0)
+    # Counts per split, identities left out with the reason, and the diff against previous.
+    summary = models.JSONField(default=dict, blank=True)
+    job = models.ForeignKey(JobRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Dataset v{self.pk}" + (f" ({self.name})" if self.name else "")
+
+
+class DatasetItem(models.Model):
+    """One face in a dataset version's manifest, with its class and split.
+
+    The identity's name and the crop's storage name are copied in, so the manifest still
+    reads the same after a face or identity is deleted or renamed.
+    """
+
+    class Split(models.TextChoices):
+        TRAIN = "train", "Train"
+        VALIDATION = "validation", "Validation"
+        TEST = "test", "Test"
+
+    dataset = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="items")
+    face = models.ForeignKey(
+        "identities.Face", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity = models.ForeignKey(
+        "identities.Identity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity_name = models.CharField(max_length=200)
+    # The class index, in the dataset's sorted order of identity names.
+    label = models.PositiveIntegerField()
+    split = models.CharField(max_length=10, choices=Split.choices)
+    file = models.CharField(max_length=255, help_text="Storage name of the crop.")
+    # How many times a training image is used to balance its identity (reuse below the
+    # per-identity count); always 1 outside the training split.
+    repeats = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dataset", "face"], name="dataset_item_unique_face")]
+        indexes = [models.Index(fields=["dataset", "split", "label"])]

@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ModelVersion(models.Model):
+    """A trained network: how it was trained, on what, how well it did, and its files.
+
+    At most one version is active; recognition uses it. Its files live under
+    `artifact_dir` in MEDIA_ROOT and go when the version is deleted.
+    """
+
+    class Architecture(models.TextChoices):
+        INCEPTION_V3 = "inception_v3", "Inception V3"
+        SMALL_CNN = "small_cnn", "Small CNN"
+        FACENET_HEAD = "facenet_head", "FaceNet embeddings + softmax head"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        TRAINING = "training", "Training"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(max_length=200, blank=True)
+    dataset = models.ForeignKey("pipeline.DatasetVersion", on_delete=models.PROTECT, related_name="models")
+    architecture = models.CharField(max_length=16, choices=Architecture.choices)
+    # The training config dataclass as saved next to the checkpoints.
+    config = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # [{"identity_id": 12, "name": "Ada Lovelace"}, ...] in output order.
+    classes = models.JSONField(default=list, blank=True)
+    # One dict per finished epoch: loss, accuracy, val_loss, val_accuracy, seconds, images_per_second.
+    history = models.JSONField(default=list, blank=True)
+    # Test-split results: top-1/top-5, per identity, confused pairs, unknown rejection rate.
+    metrics = models.JSONField(default=dict, blank=True)
+    # Below this top softmax score a face is "unknown"; calibrated on the validation split.
+    unknown_threshold = models.FloatField(null=True, blank=True)
+    artifact_dir = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=False)
+    job = models.ForeignKey("pipeline.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    trained_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_model")
+        ]
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Model #{self.pk} ({self.get_architecture_display()})"
+
+
+class FaceEmbedding(models.Model):
+    """A face's embedding from one embedder: the gallery that identification searches.
+
+    Only approved faces have one; the gallery job adds and removes rows as faces are
+    decided, merged or deleted. The identity is read through the face, so a merge needs
+    no rewrite here.
+    """
+
+    face = models.ForeignKey("identities.Face", on_delete=models.CASCADE, related_name="embeddings")
+    # Which network produced it, e.g. "facenet" or "model:7".
+    embedder = models.CharField(max_length=32)
+    # float32 values, L2-normalised, as bytes.
+    vector = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["face", "embedder"], name="face_embedding_unique_embedder")
+        ]
+        indexes = [models.Index(fields=["embedder", "id"])]
+
+
+class ApiToken(models.Model):
+    """A per-user key for the JSON API. Only its SHA-256 is stored; the key is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The key's first characters, so a user can tell their tokens apart.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
