@@ -7,10 +7,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-import django_rq
 import pytest
-from django.db import connection, connections
-from rq import SimpleWorker
+from django.db import connection
 
 from tests.jobs.search_site import SearchSite, face_photos, troubled_results
 
@@ -55,18 +53,6 @@ def scrape_providers(search_site, tmp_path, monkeypatch, settings) -> Path:
     monkeypatch.setenv("FACESITE_SCRAPE_PROVIDERS", str(providers_file))
     settings.FACESITE_SCRAPE_PROVIDERS = str(providers_file)
     return providers_file
-
-
-def burst_work(*queue_names: str) -> None:
-    """Run every queued job of these queues in a real RQ worker, in this process, then return.
-
-    A forked work horse deadlocks once this test process has loaded TensorFlow (the mtcnn
-    tests do): TensorFlow's thread pools do not survive fork(). Deployed workers never load
-    TensorFlow before forking, so they are not affected; the kill tests still run forked
-    horses in worker subprocesses.
-    """
-    connections.close_all()
-    django_rq.get_worker(*queue_names, worker_class=SimpleWorker).work(burst=True)
 
 
 def media_files(media_root: Path) -> set[str]:

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from identities.models import Face, Identity
 from pipeline.models import JobRun
-from tests.jobs.conftest import burst_work, media_files
+from tests.jobs.conftest import media_files
+from tests.workers import burst_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from pipeline.models import JobRun
 from tests.factories import make_identity
-from tests.jobs.conftest import burst_work
+from tests.workers import burst_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

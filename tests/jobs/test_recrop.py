@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from identities.models import Face, Identity, SourceImage
 from pipeline.models import JobRun
-from tests.jobs.conftest import burst_work
+from tests.workers import burst_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from identities.models import Identity, SourceImage
 from pipeline.models import JobRun
-from tests.jobs.conftest import burst_work
+from tests.workers import burst_work
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from identities.models import Face, Identity, SourceImage
 from pipeline.models import JobRun
-from tests.jobs.conftest import EXPECTED_FAILURES, EXPECTED_IMAGES, EXPECTED_URLS, burst_work, media_files
+from tests.jobs.conftest import EXPECTED_FAILURES, EXPECTED_IMAGES, EXPECTED_URLS, media_files
+from tests.workers import burst_work
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
