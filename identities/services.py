@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity, SourceImage
+from pipeline.models import DatasetItem
 
 logger = logging.getLogger(__name__)
 
@@ -180,10 +181,11 @@ def identity_unarchive(*, identity: Identity, actor) -> bool:
 
 
 def storage_files_delete_unreferenced(storage_names: Iterable[str]) -> list[str]:
-    """Delete the stored files that no SourceImage or Face row names any more.
+    """Delete the stored files that no SourceImage, Face or DatasetItem row names any more.
 
     Storage is content-addressed, so one file can stand behind rows of several
-    identities; a file goes only when the last row naming it has gone.
+    identities; a file goes only when the last row naming it has gone. Dataset
+    manifests count: a frozen version must still export and train after its faces go.
     """
     names = sorted(set(storage_names) - {""})
     still_used = set()
@@ -191,6 +193,7 @@ def storage_files_delete_unreferenced(storage_names: Iterable[str]) -> list[str]
         batch = names[start : start + _REFERENCE_CHECK_BATCH]
         still_used.update(SourceImage.objects.filter(file__in=batch).values_list("file", flat=True))
         still_used.update(Face.objects.filter(file__in=batch).values_list("file", flat=True))
+        still_used.update(DatasetItem.objects.filter(file__in=batch).values_list("file", flat=True))
     deleted = []
     for name in names:
         if name not in still_used and default_storage.exists(name):

@@ -195,9 +195,7 @@ class DatasetVersion(models.Model):
     # The rules it was built with (minimum faces, faces per identity, split fractions, seed).
     config = models.JSONField(default=dict)
     seed = models.IntegerField(default=0)
-    previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     identity_count = models.PositiveIntegerField(default=0)
     face_count = models.PositiveIntegerField(default=0)
     # Counts per split, identities left out with the reason, and the diff against previous.
@@ -246,4 +244,11 @@ class DatasetItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dataset", "face"], name="dataset_item_unique_face")]
-        indexes = [models.Index(fields=["dataset", "split", "label"])]
+        indexes = [
+            models.Index(fields=["dataset", "split", "label"]),
+            # Deleting an identity asks whether any manifest still names its crop files.
+            models.Index(fields=["file"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity_name} ({self.split}) in dataset v{self.dataset_id}"
