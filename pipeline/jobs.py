@@ -37,6 +37,8 @@ JOB_KINDS = {
     JobRun.Kind.SCRAPE: JobKind(queue="scrape", service="pipeline.scraping.scrape_job_run"),
     JobRun.Kind.IMPORT: JobKind(queue="process", service="pipeline.services.import_job_run"),
     JobRun.Kind.RECROP: JobKind(queue="process", service="pipeline.recropping.recrop_job_run"),
+    JobRun.Kind.TRAIN: JobKind(queue="train", service="recognition.training.train_job_run"),
+    JobRun.Kind.EVALUATE: JobKind(queue="train", service="recognition.evaluation.evaluate_job_run"),
     JobRun.Kind.DATASET: JobKind(queue="process", service="pipeline.datasets.dataset_job_run"),
 }
 

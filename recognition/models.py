@@ -1,6 +1,9 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -52,7 +55,27 @@ class ModelVersion(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"Model #{self.pk} ({self.get_architecture_display()})"
+        label = f"Model #{self.pk} ({self.get_architecture_display()})"
+        return f"{label}: {self.name}" if self.name else label
+
+    def get_absolute_url(self) -> str:
+        return reverse("model_detail", args=[self.pk])
+
+    def artifact_path(self) -> Path:
+        """The folder of its files; artifact_dir is relative to MEDIA_ROOT, so it survives a move."""
+        return Path(settings.MEDIA_ROOT) / self.artifact_dir
+
+    def model_path(self) -> Path:
+        """model.keras, which exists only once training has ended."""
+        return self.artifact_path() / "model.keras"
+
+    @property
+    def can_activate(self) -> bool:
+        return self.status == self.Status.READY and not self.is_active
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.TRAINING)
 
 
 class FaceEmbedding(models.Model):

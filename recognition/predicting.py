@@ -1,0 +1,139 @@
+"""Prediction with a trained ModelVersion: the active model, its top-5 answers, its layers.
+
+Keras is imported inside the functions that need it. Each process loads a model's file
+once (`model_keras`); model files never change after training, so the cache needs no
+invalidation beyond a deleted model's entry.
+"""
+
+import threading
+
+import numpy as np
+
+from pipeline.datasets import dataset_split_items
+from recognition.matches import Match
+from recognition.models import ModelVersion
+
+TOP_K = 5
+# Conv layers offered for feature maps at most; the last conv layer is always among them.
+IMAGE_LAYERS_MAX = 8
+PREDICT_BATCH = 64
+
+_models: dict[int, object] = {}
+_models_lock = threading.Lock()
+
+
+def active_model() -> ModelVersion | None:
+    """The model recognition uses, if an admin activated one."""
+    return ModelVersion.objects.filter(is_active=True, status=ModelVersion.Status.READY).first()
+
+
+def model_load(model_version: ModelVersion):
+    """Load model.keras (uncached): for facenet_head the softmax head that takes 512-d embeddings."""
+    import keras
+
+    from recognition.training import _tensorflow_quiet
+
+    _tensorflow_quiet()
+    return keras.models.load_model(model_version.model_path(), compile=False)
+
+
+def model_keras(model_version: ModelVersion):
+    """The keras.Model of a version, loaded once per process."""
+    with _models_lock:
+        if model_version.pk not in _models:
+            _models[model_version.pk] = model_load(model_version)
+        return _models[model_version.pk]
+
+
+def model_forget(model_version_pk: int) -> None:
+    """Drop a (deleted) model from this process's cache."""
+    with _models_lock:
+        _models.pop(model_version_pk, None)
+
+
+def model_scores(model_version: ModelVersion, chips: list[np.ndarray], *, model=None) -> np.ndarray:
+    """(N, classes) softmax scores for uint8 RGB face chips of any size.
+
+    For facenet_head the chips are embedded first; they should be cut as
+    FaceNetEmbedder.chip() cuts them (160x160, the box plus 15% per side).
+    """
+    model = model or model_keras(model_version)
+    if not chips:
+        return np.zeros((0, len(model_version.classes)), dtype=np.float32)
+    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+        from recognition.embedding import facenet_embedder
+
+        inputs = facenet_embedder().embed_chips(chips)
+    else:
+        from recognition.training import chips_resize
+
+        inputs = chips_resize(chips, model_version.config["input_size"])
+    return np.asarray(model.predict(inputs, batch_size=PREDICT_BATCH, verbose=0))
+
+
+def model_predict(model_version: ModelVersion, chips: list[np.ndarray]) -> list[list[Match]]:
+    """The top 5 identities for each chip with softmax scores, best first.
+
+    The caller decides "unknown": a best score below model_version.unknown_threshold
+    (calibrated on the validation split) means the face is probably nobody the model knows.
+    """
+    return [top_matches(model_version.classes, row) for row in model_scores(model_version, chips)]
+
+
+def top_matches(classes: list[dict], scores: np.ndarray, k: int = TOP_K) -> list[Match]:
+    best = np.argsort(-scores)[:k]
+    return [Match(classes[i]["identity_id"], classes[i]["name"], float(scores[i])) for i in best]
+
+
+def model_image_layer_names(model_version: ModelVersion) -> list[str]:
+    """Conv layers worth showing as feature maps, shallow to deep; the last one suits Grad-CAM.
+
+    Empty for facenet_head, whose model sees embeddings rather than pixels.
+    """
+    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+        return []
+    import keras
+
+    model = model_keras(model_version)
+    names = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    if len(names) <= IMAGE_LAYERS_MAX:
+        return names
+    # Evenly spaced through the network, always ending with the last conv layer.
+    picks = np.linspace(0, len(names) - 1, IMAGE_LAYERS_MAX).round().astype(int)
+    return [names[index] for index in sorted(set(picks))]
+
+
+# -- scoring stored crops, for evaluation ------------------------------------------------
+
+
+def split_scores(model_version: ModelVersion, split: str, *, model=None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, labels) for every face of one dataset split, read as training reads them."""
+    model = model or model_keras(model_version)
+    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+        from recognition.training import split_embeddings
+
+        vectors, labels = split_embeddings(model_version, split)
+        return _predict(model, vectors), labels
+    items = dataset_split_items(model_version.dataset, split)
+    labels = np.array([label for _, label, _ in items], dtype=np.int32)
+    return files_scores(model_version, [name for name, _, _ in items], model=model), labels
+
+
+def files_scores(model_version: ModelVersion, names: list[str], *, model=None) -> np.ndarray:
+    """(N, classes) scores for stored crops, streamed in batches."""
+    from recognition.training import TrainingConfig, crops_embed, image_dataset
+
+    model = model or model_keras(model_version)
+    if not names:
+        return np.zeros((0, len(model_version.classes)), dtype=np.float32)
+    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+        return _predict(model, crops_embed(names))
+    config = TrainingConfig.from_json({**model_version.config, "batch_size": PREDICT_BATCH})
+    images = image_dataset([(name, 0, 1) for name in names], config, training=False)
+    return np.asarray(model.predict(images.map(lambda image, label: image), verbose=0))
+
+
+def _predict(model, inputs: np.ndarray) -> np.ndarray:
+    if not len(inputs):
+        return np.zeros((0, model.output_shape[-1]), dtype=np.float32)
+    return np.asarray(model.predict(inputs, batch_size=PREDICT_BATCH, verbose=0))
