@@ -167,6 +167,10 @@ FACESITE_SCRAPE_PROVIDERS = envstr("FACESITE_SCRAPE_PROVIDERS", "")
 FACESITE_MIN_APPROVED_FACES = envint("FACESITE_MIN_APPROVED_FACES", 30, minimum=1)
 FACESITE_TARGET_APPROVED_FACES = envint("FACESITE_TARGET_APPROVED_FACES", 50, minimum=1)
 
+# Recognition: how long an upload's result (its photo copy, face chips and figures) lives
+# before the cleanup deletes it; a result the user asked to keep does not expire.
+FACESITE_RESULT_TTL_HOURS = envint("FACESITE_RESULT_TTL_HOURS", 24, minimum=1)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

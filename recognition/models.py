@@ -1,3 +1,4 @@
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -41,7 +42,9 @@ class ModelVersion(models.Model):
     unknown_threshold = models.FloatField(null=True, blank=True)
     artifact_dir = models.CharField(max_length=255, blank=True)
     is_active = models.BooleanField(default=False)
-    job = models.ForeignKey("pipeline.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey(
+        "pipeline.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -50,7 +53,9 @@ class ModelVersion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_model")
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_model"
+            )
         ]
         ordering = ["-id"]
 
@@ -116,3 +121,61 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RecognitionResultQuerySet(models.QuerySet):
+    def expired(self, now=None):
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def visible_to(self, user):
+        """A user sees their own results; admins see everyone's (to add faces to identities)."""
+        if user.has_perm("identities.manage_identities"):
+            return self
+        return self.filter(user=user)
+
+
+class RecognitionResult(models.Model):
+    """What one recognized photo held: its faces, their boxes and matches.
+
+    Its files (the uploaded photo, each face's chip, rendered figures) live under
+    `files_dir` and go with the row. A result lives FACESITE_RESULT_TTL_HOURS unless the
+    user asked to keep it (`expires_at` empty); the cleanup deletes expired ones.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recognition_results"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The storage name of the photo as uploaded (format checked by decoding it).
+    photo = models.CharField(max_length=255)
+    image_format = models.CharField(max_length=16)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveBigIntegerField()
+    # One dict per face, largest first: box, detector confidence, gallery and model answers.
+    faces = models.JSONField(default=list)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RecognitionResultQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"]), models.Index(fields=["user", "created_at"])]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Recognition {self.pk} ({len(self.faces)} faces)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("recognition_result", args=[self.pk])
+
+    @property
+    def files_dir(self) -> str:
+        return f"recognition/{self.pk}"
+
+    @property
+    def is_kept(self) -> bool:
+        return self.expires_at is None

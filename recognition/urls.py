@@ -1,6 +1,30 @@
 from django.urls import path
 
+from recognition import api, views
+
 urlpatterns = [
     # Models: the registry, training and evaluation pages.
     # Recognition: upload, verification, API tokens and the JSON API.
+    path("recognize/", views.recognize, name="recognize"),
+    path("recognize/<uuid:pk>/", views.recognition_result, name="recognition_result"),
+    path("recognize/<uuid:pk>/photo/", views.recognition_photo, name="recognition_photo"),
+    path("recognize/<uuid:pk>/delete/", views.recognition_delete, name="recognition_delete"),
+    path("recognize/<uuid:pk>/faces/<int:number>/chip.png", views.recognition_chip, name="recognition_chip"),
+    path(
+        "recognize/<uuid:pk>/faces/<int:number>/<slug:figure>.png",
+        views.recognition_figure,
+        name="recognition_figure",
+    ),
+    path(
+        "recognize/<uuid:pk>/faces/<int:number>/add/", views.recognition_face_add, name="recognition_face_add"
+    ),
+    path("verify/", views.verify, name="verify"),
+    path("account/tokens/", views.token_list, name="token_list"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("api/", views.api_docs, name="api_docs"),
+    path("api/v1/openapi.json", api.openapi, name="api_openapi"),
+    path("api/v1/recognize", api.recognize, name="api_recognize"),
+    path("api/v1/verify", api.verify, name="api_verify"),
+    path("api/v1/identities", api.identity_list, name="api_identities"),
+    path("api/v1/<path:rest>", api.not_found, name="api_not_found"),
 ]

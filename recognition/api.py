@@ -1,0 +1,404 @@
+"""The JSON API for scripts: recognize a photo, verify two photos, list identities.
+
+Requests authenticate with `Authorization: Bearer <key>` (a token from /account/tokens/)
+or, from the browser, with the session, which then needs a CSRF token on a POST. Every
+answer is JSON, errors included: `{"error": {"code": ..., "message": ...}}`.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from facesite.errors import FacesiteError
+from identities.models import Identity
+from recognition import recognizing, tokens, visualisation
+from recognition.models import RecognitionResult
+from recognition.views import MANAGE, RECOGNIZE, problem_status
+
+IDENTITIES_PER_PAGE = 50
+IDENTITIES_PER_PAGE_MAX = 200
+# A request body larger than two photos at the byte limit plus form overhead is refused
+# before Django parses (and spools to disk) any of it.
+BODY_OVERHEAD = 64 * 1024
+
+
+def api_error(status: int, code: str, message: str, **headers) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status, headers=headers)
+
+
+def _authenticated_user(request) -> tuple[object | None, JsonResponse | None]:
+    """The user a request acts for, or the 401/403 that says why there is none."""
+    authorization = request.headers.get("Authorization")
+    if authorization is not None:
+        key = tokens.bearer_key(authorization)
+        user = tokens.token_authenticate(key) if key else None
+        if user is None:
+            return None, api_error(401, "invalid_token", "The API token is missing, malformed or revoked.")
+        return user, None
+    if request.user.is_authenticated:
+        # A browser session carries cookies a third-party page could ride on: CSRF applies.
+        if CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {}) is not None:
+            return None, api_error(
+                403, "csrf_failed", "Session requests need a CSRF token; scripts use a Bearer token."
+            )
+        return request.user, None
+    return None, api_error(
+        401,
+        "not_authenticated",
+        "Send an API token: Authorization: Bearer <key> (create one at /account/tokens/).",
+    )
+
+
+def api_endpoint(*permissions: str, methods: tuple[str, ...]) -> Callable:
+    """An API view: token or session auth, JSON errors for 401/403/405/413 and refused input."""
+
+    def decorator(view: Callable) -> Callable:
+        @login_not_required
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user, refusal = _authenticated_user(request)
+            if refusal:
+                return refusal
+            request.user = user
+            if request.method not in methods:
+                allowed = ", ".join(methods)
+                return api_error(405, "method_not_allowed", f"Use {allowed}.", Allow=allowed)
+            if permissions and not any(user.has_perm(permission) for permission in permissions):
+                return api_error(403, "forbidden", "Your account lacks the role this endpoint needs.")
+            try:
+                return view(request, *args, **kwargs)
+            except FacesiteError as error:
+                return api_error(problem_status(error), getattr(error, "kind", "bad_request"), str(error))
+
+        return wrapped
+
+    return decorator
+
+
+def _upload(request, field: str) -> bytes:
+    """The bytes of one multipart file field; refusals are FacesiteErrors with a kind."""
+    limit = 2 * settings.FACESITE_MAX_IMAGE_BYTES + BODY_OVERHEAD
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        raise _Refused("too_large", f"The request is larger than {limit:,} bytes.")
+    try:
+        uploaded = request.FILES.get(field)
+    except RequestDataTooBig:
+        raise _Refused("too_large", "The request is too large.") from None
+    except (MultiPartParserError, SuspiciousOperation):
+        raise _Refused("bad_request", "The request body is not valid multipart/form-data.") from None
+    if uploaded is None:
+        raise _Refused("missing_field", f"Send the photo as the multipart file field “{field}”.")
+    return recognizing.upload_read(uploaded)
+
+
+class _Refused(FacesiteError):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def result_json(request, result: RecognitionResult) -> dict:
+    def absolute(name: str, *args) -> str:
+        return request.build_absolute_uri(reverse(name, args=args))
+
+    faces = [
+        {
+            **face,
+            "figures": {
+                figure: absolute("recognition_figure", result.pk, face["number"], figure)
+                for figure in visualisation.FIGURES
+                if figure.startswith("facenet") or face["model"]
+            },
+        }
+        for face in result.faces
+    ]
+    return {
+        "id": str(result.pk),
+        "url": absolute("recognition_result", result.pk),
+        "created_at": result.created_at.isoformat(),
+        "expires_at": result.expires_at.isoformat() if result.expires_at else None,
+        "photo": {"width": result.width, "height": result.height, "format": result.image_format},
+        "faces": faces,
+    }
+
+
+@api_endpoint(RECOGNIZE, methods=("POST",))
+def recognize(request):
+    keep = request.POST.get("keep", "").lower() in {"1", "true", "yes", "on"}
+    result = recognizing.photo_recognize(data=_upload(request, "image"), user=request.user, keep=keep)
+    return JsonResponse(result_json(request, result))
+
+
+@api_endpoint(RECOGNIZE, methods=("POST",))
+def verify(request):
+    verification = recognizing.photos_verify(
+        first=_upload(request, "image1"), second=_upload(request, "image2")
+    )
+    return JsonResponse(verification.as_dict())
+
+
+def _positive_int(value: str | None, default: int, maximum: int) -> int:
+    try:
+        return max(1, min(maximum, int(value))) if value else default
+    except ValueError:
+        raise _Refused("bad_request", f"Expected a whole number, got {value!r}.") from None
+
+
+@api_endpoint(RECOGNIZE, MANAGE, methods=("GET",))
+def identity_list(request):
+    """Active identities A to Z, searched by name or alias with `q`, a page at a time."""
+    query = request.GET.get("q", "").strip()
+    identities = Identity.objects.active().order_by(Lower("name"), "id")
+    if query:
+        identities = identities.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
+    per_page = _positive_int(request.GET.get("per_page"), IDENTITIES_PER_PAGE, IDENTITIES_PER_PAGE_MAX)
+    paginator = Paginator(identities, per_page)
+    page = paginator.get_page(_positive_int(request.GET.get("page"), 1, max(paginator.num_pages, 1)))
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "results": [
+                {"id": identity.pk, "name": identity.name, "approved_faces": identity.approved_count}
+                for identity in page
+            ],
+        }
+    )
+
+
+@api_endpoint(methods=("GET", "POST", "PUT", "PATCH", "DELETE"))
+def not_found(request, rest: str):
+    return api_error(404, "not_found", f"No API endpoint at /api/v1/{rest}; see /api/v1/openapi.json.")
+
+
+@login_not_required
+def openapi(request):
+    """The hand-written OpenAPI description; public, since it holds no data."""
+    return JsonResponse(openapi_description(request.build_absolute_uri("/api/v1")))
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _photo_form(*fields: str) -> dict:
+    properties = {
+        field: {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"} for field in fields
+    }
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": list(fields), "properties": properties}
+            }
+        },
+    }
+
+
+def openapi_description(server_url: str) -> dict:
+    refused = {
+        "400": _error_response(
+            "Not a usable image (not_an_image, truncated, unsupported, too_many_pixels, empty), "
+            "or a missing field"
+        ),
+        "401": _error_response("No token, or a malformed or revoked one"),
+        "403": _error_response("The token's user lacks the uploader role"),
+        "405": _error_response("Wrong method"),
+        "413": _error_response("File over the byte limit (too_large)"),
+        "422": _error_response("No face found in a photo (no_face)"),
+    }
+    match = {
+        "type": "object",
+        "properties": {
+            "identity_id": {"type": ["integer", "null"]},
+            "name": {"type": "string"},
+            "score": {"type": "number"},
+        },
+    }
+    answer = {
+        "type": "object",
+        "description": "One source's answer: the gallery (cosine similarity) or the trained model "
+        "(probability).",
+        "properties": {
+            "method": {"type": "string", "enum": ["gallery", "model"]},
+            "label": {"type": "string"},
+            "threshold": {"type": "number", "description": "Below this score the face is unknown."},
+            "unknown": {"type": "boolean"},
+            "confidence": {"type": "string", "enum": ["confident", "uncertain", "unknown"]},
+            "name": {"type": ["string", "null"]},
+            "identity_id": {"type": ["integer", "null"]},
+            "matches": {"type": "array", "maxItems": 5, "items": match},
+        },
+    }
+    box = {
+        "type": "object",
+        "properties": {side: {"type": "integer"} for side in ("left", "top", "width", "height")},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "facesite API",
+            "version": "1",
+            "description": "Recognize faces, verify two photos, list identities. "
+            "Errors are JSON with a code and a message.",
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/recognize": {
+                "post": {
+                    "summary": "Find every face in a photo and name it, or call it unknown",
+                    "requestBody": _photo_form("image"),
+                    "responses": {
+                        "200": {
+                            "description": "The faces, largest first",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Recognition"}}
+                            },
+                        },
+                        **refused,
+                    },
+                }
+            },
+            "/verify": {
+                "post": {
+                    "summary": "Whether the largest faces of two photos are the same person",
+                    "requestBody": _photo_form("image1", "image2"),
+                    "responses": {
+                        "200": {
+                            "description": "Similarity and decision",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}
+                            },
+                        },
+                        **refused,
+                    },
+                }
+            },
+            "/identities": {
+                "get": {
+                    "summary": "Active identities, A to Z",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "Part of a name or alias",
+                        },
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": IDENTITIES_PER_PAGE_MAX},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "One page of identities",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/IdentityPage"}}
+                            },
+                        },
+                        "401": refused["401"],
+                        "403": _error_response("The token's user is neither uploader nor admin"),
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "A key from /account/tokens/"}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                        }
+                    },
+                },
+                "Recognition": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "format": "uuid"},
+                        "url": {"type": "string", "description": "The result page"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                        "photo": {
+                            "type": "object",
+                            "properties": {
+                                "width": {"type": "integer"},
+                                "height": {"type": "integer"},
+                                "format": {"type": "string"},
+                            },
+                        },
+                        "faces": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "number": {"type": "integer"},
+                                    "box": box,
+                                    "detector_confidence": {"type": ["number", "null"]},
+                                    "gallery": answer,
+                                    "model": {"oneOf": [answer, {"type": "null"}]},
+                                    "figures": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string"},
+                                        "description": "PNG figure URLs",
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "Verification": {
+                    "type": "object",
+                    "properties": {
+                        "same_person": {"type": "boolean"},
+                        "similarity": {"type": "number"},
+                        "threshold": {"type": "number"},
+                        "faces": {"type": "array", "items": box, "minItems": 2, "maxItems": 2},
+                    },
+                },
+                "IdentityPage": {
+                    "type": "object",
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "pages": {"type": "integer"},
+                        "results": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "name": {"type": "string"},
+                                    "approved_faces": {"type": "integer"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,409 @@
+"""Recognition of uploaded photos: decode, find every face, name each one or call it unknown.
+
+Two answers per face, labelled: the gallery's (FaceNet embeddings of approved faces,
+cosine similarity, open-set with a calibrated threshold) and, when a trained model is
+active, that model's (softmax top 5, unknown below its threshold). A result record
+keeps what the result page and its figures need, for FACESITE_RESULT_TTL_HOURS.
+"""
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from facesite.errors import FacesiteError
+from identities.images import DecodedImage, ImageRejected, image_decode
+from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
+from recognition.matches import Match
+from recognition.models import ModelVersion, RecognitionResult
+
+# Uploads for recognition: photos, in the formats browsers and phones produce.
+UPLOAD_FORMATS = {"JPEG", "PNG", "WEBP"}
+# How far above its threshold a score must be to be called confident rather than
+# uncertain (cosine similarity for the gallery, probability for a trained model).
+UNCERTAIN_BAND = 0.1
+TOP_K = 5
+
+
+class NoFaceFound(FacesiteError):
+    """A photo in which the detector found no face."""
+
+    kind = "no_face"
+
+
+@dataclass
+class Timings:
+    """Seconds spent in each stage of one recognition, for the latency benchmark."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def measure(self, stage: str, function: Callable, *args, **kwargs):
+        started = time.perf_counter()
+        value = function(*args, **kwargs)
+        self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
+        return value
+
+
+# -- decoding and detection ------------------------------------------------------------
+
+
+def photo_decode(data: bytes) -> DecodedImage:
+    """Decode an upload by its content (never its name or content type), or ImageRejected."""
+    decoded = image_decode(data)
+    if decoded.format not in UPLOAD_FORMATS:
+        raise ImageRejected(
+            f"This is a {decoded.format} image; upload a JPEG, PNG or WebP photo.", "unsupported"
+        )
+    return decoded
+
+
+def photo_faces(pixels: np.ndarray) -> list[DetectedFace]:
+    """Every face the default detector finds, largest first."""
+    faces = detector_get(DEFAULT_DETECTOR).detect(pixels)
+    return sorted(faces, key=lambda face: face.width * face.height, reverse=True)
+
+
+def face_chips(pixels: np.ndarray, faces: list[DetectedFace]) -> list[np.ndarray]:
+    from recognition.embedding import facenet_embedder
+
+    return [facenet_embedder().chip(pixels, face) for face in faces]
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+def confidence_word(score: float, threshold: float) -> str:
+    """Plain words for how a score stands against the threshold below which a face is unknown."""
+    if score < threshold:
+        return "unknown"
+    return "confident" if score >= threshold + UNCERTAIN_BAND else "uncertain"
+
+
+def answer(matches: list[Match], *, threshold: float, method: str, label: str) -> dict:
+    """One labelled answer for one face: the top matches, unknown or not, and how sure."""
+    best = matches[0].score if matches else float("-inf")
+    word = confidence_word(best, threshold)
+    return {
+        "method": method,
+        "label": label,
+        "threshold": round(float(threshold), 4),
+        "unknown": word == "unknown",
+        "confidence": word,
+        "name": matches[0].name if word != "unknown" else None,
+        "identity_id": matches[0].identity_id if word != "unknown" else None,
+        "matches": [
+            {"identity_id": match.identity_id, "name": match.name, "score": round(float(match.score), 4)}
+            for match in matches[:TOP_K]
+        ],
+    }
+
+
+def gallery_answers(embeddings: np.ndarray) -> list[dict]:
+    from recognition.gallery import gallery_identify, gallery_size, gallery_threshold
+
+    threshold = gallery_threshold()
+    label = f"Gallery: FaceNet similarity to {gallery_size():,} approved faces"
+    return [
+        answer(matches, threshold=threshold, method="gallery", label=label)
+        for matches in gallery_identify(embeddings, k=TOP_K)
+    ]
+
+
+def model_answers(model_version: ModelVersion, chips: list[np.ndarray]) -> list[dict]:
+    from recognition.predicting import model_predict
+
+    label = f"Trained model: {model_version}"
+    # A model without a calibrated threshold never calls a face unknown.
+    threshold = model_version.unknown_threshold or 0.0
+    return [
+        answer(matches, threshold=threshold, method="model", label=label)
+        for matches in model_predict(model_version, chips)
+    ]
+
+
+def active_model() -> ModelVersion | None:
+    from recognition.predicting import active_model as registry_active_model
+
+    return registry_active_model()
+
+
+# -- the service -----------------------------------------------------------------------
+
+
+@dataclass
+class Recognition:
+    """What recognizing one photo found, before anything is stored."""
+
+    decoded: DecodedImage
+    faces: list[dict]
+    chips: list[np.ndarray]
+    model_version: ModelVersion | None
+
+
+def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
+    """Decode a photo and answer for each face; raises ImageRejected or NoFaceFound.
+
+    1. Decode by content: JPEG, PNG or WebP, within the byte and pixel limits.
+    2. Detect every face (MTCNN), largest first; none at all is NoFaceFound.
+    3. Cut each face's 160x160 chip and embed the chips in one FaceNet call.
+    4. Ask the gallery for each face's top 5, and the active model, if any, for its own.
+    """
+    timings = timings or Timings()
+    decoded = timings.measure("decode", photo_decode, data)
+    pixels = np.asarray(decoded.image)
+    detected = timings.measure("detect", photo_faces, pixels)
+    if not detected:
+        raise NoFaceFound(
+            "No face found in this photo. Try one where the face is larger and turned to the camera."
+        )
+    chips = timings.measure("chip", face_chips, pixels, detected)
+    embeddings = timings.measure("embed", _embed, chips)
+    gallery = timings.measure("gallery", gallery_answers, embeddings)
+    model_version = timings.measure("model", active_model)
+    model = timings.measure("model", model_answers, model_version, chips) if model_version else None
+    faces = [
+        {
+            "number": number,
+            "box": {"left": face.left, "top": face.top, "width": face.width, "height": face.height},
+            "detector_confidence": face.confidence,
+            "gallery": gallery[number - 1],
+            "model": model[number - 1] if model else None,
+        }
+        for number, face in enumerate(detected, start=1)
+    ]
+    return Recognition(decoded, faces, chips, model_version)
+
+
+def _embed(chips: list[np.ndarray]) -> np.ndarray:
+    from recognition.embedding import facenet_embedder
+
+    return facenet_embedder().embed_chips(chips)
+
+
+def photo_recognize(*, data: bytes, user, keep: bool, timings: Timings | None = None) -> RecognitionResult:
+    """Recognize every face in a photo and store the result; bad input stores nothing.
+
+    1. Delete expired results, so what the TTL promises holds without a scheduler.
+    2. Analyse the photo (photo_analyse); ImageRejected and NoFaceFound leave no trace.
+    3. Store the photo and each face's chip under the result's folder, then its row.
+       The photo stays only as long as the result (kept: until the user deletes it).
+    """
+    results_cleanup()
+    timings = timings or Timings()
+    recognition = photo_analyse(data, timings)
+    return timings.measure("store", _result_store, recognition, data, user=user, keep=keep)
+
+
+def _result_store(recognition: Recognition, data: bytes, *, user, keep: bool) -> RecognitionResult:
+    decoded = recognition.decoded
+    now = timezone.now()
+    result = RecognitionResult(
+        user=user,
+        created_at=now,
+        expires_at=None if keep else now + timedelta(hours=settings.FACESITE_RESULT_TTL_HOURS),
+        image_format=decoded.format,
+        width=decoded.width,
+        height=decoded.height,
+        byte_size=len(data),
+        faces=recognition.faces,
+        model_version=recognition.model_version,
+    )
+    try:
+        result.photo = default_storage.save(
+            f"{result.files_dir}/photo.{decoded.extension}", ContentFile(data)
+        )
+        for number, chip in enumerate(recognition.chips, start=1):
+            default_storage.save(result_chip_name(result, number), ContentFile(png_bytes(chip)))
+        with transaction.atomic():
+            result.save(force_insert=True)
+    except BaseException:
+        result_files_delete(result)
+        raise
+    return result
+
+
+def result_chip_name(result: RecognitionResult, number: int) -> str:
+    return f"{result.files_dir}/face-{number}.png"
+
+
+def result_chip(result: RecognitionResult, number: int) -> np.ndarray:
+    with default_storage.open(result_chip_name(result, number), "rb") as chip_file:
+        return np.asarray(Image.open(chip_file).convert("RGB"))
+
+
+def result_photo_bytes(result: RecognitionResult) -> bytes:
+    with default_storage.open(result.photo, "rb") as photo_file:
+        return photo_file.read()
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# -- expiry ----------------------------------------------------------------------------
+
+
+def result_files_delete(result: RecognitionResult) -> None:
+    """Delete every file under the result's folder, and the folder where storage has them."""
+    folder = result.files_dir
+    try:
+        _, file_names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for file_name in file_names:
+        default_storage.delete(f"{folder}/{file_name}")
+    if hasattr(default_storage, "path"):
+        import contextlib
+        import os
+
+        with contextlib.suppress(OSError):
+            os.rmdir(default_storage.path(folder))
+
+
+def result_delete(result: RecognitionResult) -> None:
+    # The row goes first: a crash in between leaves unreachable files, never a result
+    # whose page fails for want of them.
+    result.delete()
+    result_files_delete(result)
+
+
+def results_cleanup(now=None) -> int:
+    """Delete expired results with their files; returns how many went."""
+    expired = list(RecognitionResult.objects.expired(now))
+    for result in expired:
+        result_delete(result)
+    return len(expired)
+
+
+# -- verification ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether the largest faces of two photos are the same person."""
+
+    similarity: float
+    threshold: float
+    boxes: tuple[dict, dict]
+
+    @property
+    def same_person(self) -> bool:
+        return self.similarity >= self.threshold
+
+    def as_dict(self) -> dict:
+        return {
+            "same_person": self.same_person,
+            "similarity": round(self.similarity, 4),
+            "threshold": round(self.threshold, 4),
+            "faces": list(self.boxes),
+        }
+
+
+def _largest_face_chip(data: bytes, which: str) -> tuple[np.ndarray, dict]:
+    """The chip and box of the largest face in a photo; errors name the photo."""
+    try:
+        decoded = photo_decode(data)
+    except ImageRejected as rejection:
+        raise ImageRejected(f"The {which} photo: {rejection}", rejection.kind) from None
+    pixels = np.asarray(decoded.image)
+    faces = photo_faces(pixels)
+    if not faces:
+        raise NoFaceFound(f"No face found in the {which} photo.")
+    face = faces[0]
+    box = {"left": face.left, "top": face.top, "width": face.width, "height": face.height}
+    return face_chips(pixels, [face])[0], box
+
+
+def photos_verify(*, first: bytes, second: bytes) -> Verification:
+    """Compare the largest face of each photo: cosine similarity of their FaceNet embeddings
+    against the verification threshold. Nothing is stored."""
+    first_chip, first_box = _largest_face_chip(first, "first")
+    second_chip, second_box = _largest_face_chip(second, "second")
+    from recognition.gallery import verification_threshold
+
+    embeddings = _embed([first_chip, second_chip])
+    similarity = float(np.dot(embeddings[0], embeddings[1]))
+    return Verification(similarity, float(verification_threshold()), (first_box, second_box))
+
+
+# -- from a result into the collection -------------------------------------------------
+
+
+class FaceAlreadyAdded(FacesiteError):
+    pass
+
+
+def result_face_add(*, result: RecognitionResult, number: int, identity, actor):
+    """Add one face of a result to an identity, where it waits for review like any import.
+
+    1. Crop the face from the result's photo as the importer does (margin, size, hash).
+    2. Store the photo as the identity's source image (or reuse it, if it already has it).
+    3. Store the face through the importer's faces_store, which applies its checks (too
+       small, near-duplicate), and record who added it from which result.
+    """
+    from identities.models import AuditEvent, SourceImage
+    from identities.storage import content_store, sha256_hex
+    from pipeline.cropping import difference_hash, face_crop
+    from pipeline.importer import CROP_JPEG_QUALITY, FaceFound, faces_store
+
+    data = result_photo_bytes(result)
+    decoded = photo_decode(data)
+    box = result.faces[number - 1]["box"]
+    detected = DetectedFace(box["left"], box["top"], box["width"], box["height"])
+    crop = face_crop(
+        decoded.image, detected.box, margin=settings.FACESITE_CROP_MARGIN, size=settings.FACESITE_CROP_SIZE
+    )
+    buffer = io.BytesIO()
+    crop.save(buffer, "JPEG", quality=CROP_JPEG_QUALITY)
+    found = FaceFound(detected, buffer.getvalue(), difference_hash(crop))
+    detector = detector_get(DEFAULT_DETECTOR)
+    sha256 = sha256_hex(data)
+    with transaction.atomic():
+        source_image, _ = SourceImage.objects.get_or_create(
+            identity=identity,
+            sha256=sha256,
+            defaults=dict(
+                file=content_store(data, decoded.extension),
+                byte_size=len(data),
+                width=decoded.width,
+                height=decoded.height,
+                image_format=decoded.format,
+                origin=SourceImage.Origin.UPLOAD,
+                origin_detail=f"Recognition result {result.pk} uploaded by {result.user}",
+                status=SourceImage.Status.FACES,
+            ),
+        )
+        if source_image.faces.filter(detector=detector.name, **_box_fields(detected)).exists():
+            raise FaceAlreadyAdded(f"This face is already one of {identity.name}'s faces.")
+        [face] = faces_store(source_image, [found], detector, approve=False, actor=actor)
+        AuditEvent.record(
+            actor=actor,
+            action="face.add_from_recognition",
+            target=face,
+            after={"identity": identity.name, "status": face.status, "result": str(result.pk)},
+        )
+    identity.update_face_counts()
+    return face
+
+
+def _box_fields(face: DetectedFace) -> dict:
+    return {"box_left": face.left, "box_top": face.top, "box_width": face.width, "box_height": face.height}
+
+
+def upload_read(uploaded_file) -> bytes:
+    """An uploaded file's bytes, refusing one over the byte limit before reading it."""
+    from identities.images import image_byte_size_check
+
+    image_byte_size_check(uploaded_file.size)
+    return uploaded_file.read()

@@ -1,0 +1,198 @@
+"""The recognition pages: upload and result, figures, adding a face to an identity,
+verification, and API tokens."""
+
+import mimetypes
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_POST
+
+from facesite.errors import FacesiteError
+from facesite.roles import role_required
+from identities.images import ImageRejected
+from recognition import recognizing, tokens, visualisation
+from recognition.forms import AddToIdentityForm, RecognizeForm, TokenCreateForm, VerifyForm
+from recognition.models import ApiToken, RecognitionResult
+
+RECOGNIZE = "identities.recognize_faces"
+MANAGE = "identities.manage_identities"
+ANY_ROLE = (MANAGE, "identities.review_faces", RECOGNIZE)
+
+
+def problem_status(error: FacesiteError) -> int:
+    """The HTTP status a refused upload answers with, on the pages and the API alike."""
+    if isinstance(error, recognizing.NoFaceFound):
+        return 422
+    if isinstance(error, ImageRejected) and error.kind == "too_large":
+        return 413
+    return 400
+
+
+@role_required(RECOGNIZE)
+@require_http_methods(["GET", "POST"])
+def recognize(request):
+    form = RecognizeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = recognizing.upload_read(form.cleaned_data["image"])
+            result = recognizing.photo_recognize(data=data, user=request.user, keep=form.cleaned_data["keep"])
+        except FacesiteError as error:
+            form.add_error("image", str(error))
+            return _recognize_page(request, form, status=problem_status(error))
+        return redirect(result)
+    return _recognize_page(request, form, status=400 if form.errors else 200)
+
+
+def _recognize_page(request, form: RecognizeForm, status: int):
+    context = {"form": form, "ttl_hours": settings.FACESITE_RESULT_TTL_HOURS}
+    return render(request, "recognition/recognize.html", context, status=status)
+
+
+def _file_response(storage_name: str) -> FileResponse:
+    # The name's extension was chosen from the decoded content, so it gives the type.
+    if not default_storage.exists(storage_name):
+        raise Http404("The file has gone with its result.")
+    content_type = mimetypes.guess_type(storage_name)[0] or "application/octet-stream"
+    response = FileResponse(default_storage.open(storage_name, "rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _result_get(request, pk) -> RecognitionResult:
+    """The result, if the user may see it (their own; an admin any) and it has not expired."""
+    result = get_object_or_404(RecognitionResult.objects.visible_to(request.user), pk=pk)
+    if result.expires_at is not None and result.expires_at <= timezone.now():
+        raise Http404("This result has expired.")
+    return result
+
+
+def _face_number(result: RecognitionResult, number: int) -> int:
+    if not 1 <= number <= len(result.faces):
+        raise Http404("No such face in this result.")
+    return number
+
+
+@role_required(RECOGNIZE, MANAGE)
+def recognition_result(request, pk):
+    result = _result_get(request, pk)
+    context = {
+        "result": result,
+        "figures": visualisation.FIGURES,
+        "add_form": AddToIdentityForm() if request.user.has_perm(MANAGE) else None,
+    }
+    return render(request, "recognition/result.html", context)
+
+
+@cache_control(private=True, max_age=3600)
+@role_required(RECOGNIZE, MANAGE)
+def recognition_photo(request, pk):
+    return _file_response(_result_get(request, pk).photo)
+
+
+@cache_control(private=True, max_age=3600)
+@role_required(RECOGNIZE, MANAGE)
+def recognition_chip(request, pk, number: int):
+    result = _result_get(request, pk)
+    return _file_response(recognizing.result_chip_name(result, _face_number(result, number)))
+
+
+@cache_control(private=True, max_age=3600)
+@role_required(RECOGNIZE, MANAGE)
+def recognition_figure(request, pk, number: int, figure: str):
+    result = _result_get(request, pk)
+    if figure not in visualisation.FIGURES:
+        raise Http404("No such figure.")
+    try:
+        png = visualisation.figure_png(result, _face_number(result, number), figure)
+    except visualisation.FigureUnavailable as error:
+        return HttpResponse(str(error), status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(png, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="face-{number}-{figure}.png"'
+    return response
+
+
+@require_POST
+@role_required(RECOGNIZE, MANAGE)
+def recognition_delete(request, pk):
+    recognizing.result_delete(_result_get(request, pk))
+    messages.success(request, "Deleted the result and its photo.")
+    return redirect("recognize")
+
+
+@require_POST
+@role_required(MANAGE)
+def recognition_face_add(request, pk, number: int):
+    result = _result_get(request, pk)
+    number = _face_number(result, number)
+    form = AddToIdentityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Face {number}: {' '.join(form.errors['identity'])}")
+        return redirect(result)
+    identity = form.cleaned_data["identity"]
+    try:
+        face = recognizing.result_face_add(
+            result=result, number=number, identity=identity, actor=request.user
+        )
+    except FacesiteError as error:
+        messages.error(request, f"Face {number}: {error}")
+        return redirect(result)
+    if face.status == face.Status.PENDING:
+        messages.success(request, f"Face {number} added to {identity.name}; it waits in the review queue.")
+    else:
+        messages.warning(
+            request, f"Face {number} added to {identity.name} but rejected: {face.get_reason_display()}."
+        )
+    return redirect(result)
+
+
+@role_required(RECOGNIZE)
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            context["verification"] = recognizing.photos_verify(
+                first=recognizing.upload_read(form.cleaned_data["image1"]),
+                second=recognizing.upload_read(form.cleaned_data["image2"]),
+            )
+        except FacesiteError as error:
+            form.add_error(None, str(error))
+            status = problem_status(error)
+    elif form.errors:
+        status = 400
+    return render(request, "recognition/verify.html", context, status=status)
+
+
+@role_required(*ANY_ROLE)
+@require_http_methods(["GET", "POST"])
+def token_list(request):
+    form = TokenCreateForm(request.POST or None)
+    context = {"form": form, "tokens": ApiToken.objects.filter(user=request.user)}
+    if request.method == "POST" and form.is_valid():
+        token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
+        # The key is shown on this response only; reloading the page will not show it again.
+        context.update(new_token=token, new_key=key, form=TokenCreateForm())
+    return render(request, "recognition/tokens.html", context)
+
+
+@require_POST
+@role_required(*ANY_ROLE)
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    tokens.token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Revoked the token “{token.name}”; scripts using it now get 401.")
+    return redirect("token_list")
+
+
+@role_required(*ANY_ROLE)
+def api_docs(request):
+    return render(request, "recognition/api_docs.html")

@@ -1,0 +1,306 @@
+"""Figures that show why a face got its answer: feature maps, first-layer filters, heat maps.
+
+Each figure is a PNG drawn with Matplotlib's Agg backend. Grids are assembled as one
+mosaic image per row rather than one Matplotlib axes per channel, which keeps a figure
+well under a second to draw. A figure of a result's face is drawn once and cached
+beside the result, so later views and downloads only read a file.
+"""
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from facesite.errors import FacesiteError
+from recognition.models import FaceEmbedding, RecognitionResult
+
+# Channels shown per layer: the most active ones for this face.
+CHANNELS_PER_LAYER = 8
+FILTERS_SHOWN = 32
+# Occlusion sensitivity: a grey patch slid over the 160x160 chip in a 4x4 grid of
+# overlapping positions, all 16 occluded chips embedded in one batch with the original
+# (about half a second on two cores; a finer grid costs proportionally more).
+OCCLUSION_PATCH = 48
+OCCLUSION_POSITIONS = 4
+OCCLUSION_GREY = 128
+# The gallery faces an identity's centre is computed from, at most.
+IDENTITY_CENTRE_FACES = 200
+
+
+class FigureUnavailable(FacesiteError):
+    """A figure that cannot be drawn for this face, e.g. a model's when it was deleted."""
+
+
+# -- drawing ---------------------------------------------------------------------------
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+
+    return pyplot
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    _pyplot().close(figure)
+    return buffer.getvalue()
+
+
+def _normalise(values: np.ndarray) -> np.ndarray:
+    values = values.astype(np.float32)
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+
+
+def _mosaic(tiles: list[np.ndarray], columns: int, gap: int = 2) -> np.ndarray:
+    """Tiles of one size laid in a grid with a gap between them (NaN, drawn blank)."""
+    height, width = tiles[0].shape[:2]
+    rows = -(-len(tiles) // columns)
+    shape = (rows * (height + gap) - gap, columns * (width + gap) - gap, *tiles[0].shape[2:])
+    mosaic = np.full(shape, np.nan, dtype=np.float32)
+    for index, tile in enumerate(tiles):
+        top, left = (index // columns) * (height + gap), (index % columns) * (width + gap)
+        mosaic[top : top + height, left : left + width] = tile
+    return mosaic
+
+
+def feature_maps_figure(chip: np.ndarray, maps: dict[str, np.ndarray], title: str) -> bytes:
+    """One row per layer: the face, then its most active channels, each scaled to its own range."""
+    pyplot = _pyplot()
+    figure, axes = pyplot.subplots(
+        len(maps), 2, figsize=(11, 1.5 * len(maps)), gridspec_kw={"width_ratios": [1, 8]}, squeeze=False
+    )
+    for (name, activations), (face_axes, maps_axes) in zip(maps.items(), axes, strict=True):
+        activation = activations[0]
+        strongest = np.argsort(activation.mean(axis=(0, 1)))[::-1][:CHANNELS_PER_LAYER]
+        tiles = [_normalise(activation[:, :, channel]) for channel in strongest]
+        face_axes.imshow(chip)
+        maps_axes.imshow(_mosaic(tiles, columns=len(tiles)), cmap="viridis", interpolation="nearest")
+        maps_axes.set_title(
+            f"{_short_name(name)}: {activation.shape[0]}x{activation.shape[1]}, "
+            f"{len(tiles)} of {activation.shape[-1]} channels (most active)",
+            fontsize=8,
+            loc="left",
+        )
+        for each in (face_axes, maps_axes):
+            each.axis("off")
+    figure.suptitle(title, fontsize=10)
+    return _png(figure)
+
+
+def _short_name(tensor_name: str) -> str:
+    parts = tensor_name.removesuffix(":0").split("/")
+    return "/".join(parts[-2:]) if len(parts) > 2 else "/".join(parts)
+
+
+def filters_figure(weights: np.ndarray, title: str) -> bytes:
+    """The first convolution's filters (kh, kw, channels, n) as small colour (or grey) tiles."""
+    pyplot = _pyplot()
+    count = min(FILTERS_SHOWN, weights.shape[-1])
+    tiles = [_normalise(weights[..., index]) for index in range(count)]
+    if tiles[0].shape[-1] != 3:
+        tiles = [tile.mean(axis=-1) for tile in tiles]
+    columns = 8
+    figure, axes = pyplot.subplots(figsize=(8, 1.1 * -(-count // columns) + 0.5))
+    mosaic = _mosaic(tiles, columns=columns, gap=1)
+    axes.imshow(np.nan_to_num(mosaic, nan=1.0), cmap="gray", interpolation="nearest")
+    axes.axis("off")
+    kernel = f"{weights.shape[0]}x{weights.shape[1]}"
+    axes.set_title(f"{title}: {count} of {weights.shape[-1]} filters, {kernel}", fontsize=10)
+    return _png(figure)
+
+
+def heatmap_figure(chip: np.ndarray, heat: np.ndarray, title: str, method: str) -> bytes:
+    """The face, and the face with the heat map laid over it (red: mattered most)."""
+    pyplot = _pyplot()
+    figure, (face_axes, heat_axes) = pyplot.subplots(1, 2, figsize=(6.4, 3.6))
+    face_axes.imshow(chip)
+    heat_axes.imshow(chip)
+    extent = (0, chip.shape[1], chip.shape[0], 0)
+    image = heat_axes.imshow(
+        _normalise(heat), cmap="jet", alpha=0.45, extent=extent, interpolation="bilinear", vmin=0, vmax=1
+    )
+    for each in (face_axes, heat_axes):
+        each.axis("off")
+    figure.colorbar(image, ax=heat_axes, fraction=0.046, pad=0.04, label="relative importance")
+    figure.suptitle(f"{title}\n{method}", fontsize=9)
+    return _png(figure)
+
+
+# -- what drove the answer -------------------------------------------------------------
+
+
+def occlusion_sensitivity(chip: np.ndarray, target: np.ndarray | None, embed: Callable) -> np.ndarray:
+    """How much the similarity to target drops when each part of the face is hidden.
+
+    1. Make one copy of the chip per grid position with a grey square over it.
+    2. Embed the original and every copy in one call.
+    3. Compare each embedding with target (the matched identity's centre, or without a
+       match the original face's own embedding): the drop is the square's importance.
+    4. Spread each drop over the pixels its square covered and average the overlaps.
+    """
+    side = chip.shape[0]
+    step = (side - OCCLUSION_PATCH) // (OCCLUSION_POSITIONS - 1)
+    corners = [
+        (top, left)
+        for top in range(0, side - OCCLUSION_PATCH + 1, step)
+        for left in range(0, side - OCCLUSION_PATCH + 1, step)
+    ]
+    occluded = []
+    for top, left in corners:
+        copy = chip.copy()
+        copy[top : top + OCCLUSION_PATCH, left : left + OCCLUSION_PATCH] = OCCLUSION_GREY
+        occluded.append(copy)
+    embeddings = embed([chip, *occluded])
+    reference = embeddings[0] if target is None else target
+    baseline = float(embeddings[0] @ reference)
+    drops = baseline - embeddings[1:] @ reference
+    heat, counts = np.zeros(chip.shape[:2], np.float32), np.zeros(chip.shape[:2], np.float32)
+    for (top, left), drop in zip(corners, drops, strict=True):
+        heat[top : top + OCCLUSION_PATCH, left : left + OCCLUSION_PATCH] += max(0.0, float(drop))
+        counts[top : top + OCCLUSION_PATCH, left : left + OCCLUSION_PATCH] += 1
+    return heat / np.maximum(counts, 1)
+
+
+def identity_centre(identity_id: int) -> np.ndarray | None:
+    """The normalised mean of an identity's FaceNet gallery embeddings, or None without any."""
+    vectors = FaceEmbedding.objects.filter(
+        embedder="facenet", face__identity_id=identity_id, face__status="approved"
+    ).values_list("vector", flat=True)[:IDENTITY_CENTRE_FACES]
+    stacked = [np.frombuffer(bytes(vector), dtype=np.float32) for vector in vectors]
+    if not stacked:
+        return None
+    centre = np.mean(stacked, axis=0)
+    return centre / max(float(np.linalg.norm(centre)), 1e-10)
+
+
+def grad_cam(model, image: np.ndarray, layer_name: str, class_index: int) -> np.ndarray:
+    """Grad-CAM (Selvaraju et al., 2017) of one class for one image batch of one.
+
+    1. Run the model, keeping the named convolution layer's output.
+    2. Take the gradient of the class's score with respect to that output.
+    3. Weight each channel by its mean gradient, sum, and keep the positive part.
+    """
+    import keras
+    import tensorflow as tf
+
+    grad_model = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])
+    with tf.GradientTape() as tape:
+        activations, predictions = grad_model(image, training=False)
+        score = predictions[:, class_index]
+    gradients = tape.gradient(score, activations)
+    weights = tf.reduce_mean(gradients, axis=(0, 1, 2))
+    cam = tf.nn.relu(tf.reduce_sum(activations[0] * weights, axis=-1))
+    return cam.numpy()
+
+
+def _upsample(heat: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(heat.astype(np.float32), (side, side), interpolation=cv2.INTER_LINEAR)
+
+
+# -- figures of a result's face --------------------------------------------------------
+
+
+def _facenet():
+    from recognition.embedding import facenet_embedder
+
+    return facenet_embedder()
+
+
+def facenet_feature_maps_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
+    embedder = _facenet()
+    maps = embedder.feature_maps([chip], embedder.feature_map_layers())
+    return feature_maps_figure(chip, maps, "FaceNet (gallery) feature maps, shallow to deep")
+
+
+def facenet_filters_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
+    return filters_figure(_facenet().first_layer_filters(), "FaceNet first convolution")
+
+
+def facenet_heatmap_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
+    gallery = result.faces[number - 1]["gallery"]
+    target = identity_centre(gallery["identity_id"]) if gallery["identity_id"] else None
+    heat = occlusion_sensitivity(chip, target, _facenet().embed_chips)
+    against = f"similarity to {gallery['name']}" if target is not None else "similarity to the face itself"
+    method = f"Occlusion sensitivity: drop in {against} when a grey square hides each part"
+    return heatmap_figure(chip, heat, "Gallery (FaceNet)", method)
+
+
+def _result_model(result: RecognitionResult):
+    """The trained model a result's answer came from, and its image layers, or FigureUnavailable."""
+    from recognition.predicting import model_image_layer_names, model_keras
+
+    if result.model_version is None:
+        raise FigureUnavailable("No trained model answered for this photo.")
+    layers = model_image_layer_names(result.model_version)
+    if not layers:
+        raise FigureUnavailable(
+            f"{result.model_version} works on FaceNet embeddings, not on pixels: see the gallery's figures."
+        )
+    return model_keras(result.model_version), layers
+
+
+def model_input(model_version, chip: np.ndarray) -> np.ndarray:
+    """A chip as the model's batch of one, resized as prediction resizes it."""
+    from recognition.training import chips_resize
+
+    return chips_resize([chip], model_version.config["input_size"])
+
+
+def model_feature_maps_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
+    import keras
+
+    model, layers = _result_model(result)
+    outputs = [model.get_layer(name).output for name in layers]
+    values = keras.Model(model.inputs, outputs)(model_input(result.model_version, chip), training=False)
+    values = values if isinstance(values, list | tuple) else [values]
+    maps = {name: np.asarray(value) for name, value in zip(layers, values, strict=True)}
+    return feature_maps_figure(chip, maps, f"{result.model_version} feature maps, shallow to deep")
+
+
+def model_filters_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
+    model, layers = _result_model(result)
+    weights = np.asarray(model.get_layer(layers[0]).get_weights()[0])
+    return filters_figure(weights, f"{result.model_version} first convolution")
+
+
+def model_heatmap_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
+    model, layers = _result_model(result)
+    answer = result.faces[number - 1]["model"]
+    identity_ids = [entry["identity_id"] for entry in result.model_version.classes]
+    top = answer["matches"][0]
+    class_index = identity_ids.index(top["identity_id"]) if top["identity_id"] in identity_ids else 0
+    heat = grad_cam(model, model_input(result.model_version, chip), layers[-1], class_index)
+    method = f"Grad-CAM on {layers[-1]} for the class {top['name']}"
+    return heatmap_figure(chip, _upsample(heat, chip.shape[0]), str(result.model_version), method)
+
+
+FIGURES: dict[str, tuple[str, Callable]] = {
+    "facenet-feature-maps": ("Gallery (FaceNet): feature maps", facenet_feature_maps_png),
+    "facenet-filters": ("Gallery (FaceNet): first-layer filters", facenet_filters_png),
+    "facenet-heatmap": ("Gallery (FaceNet): occlusion heat map", facenet_heatmap_png),
+    "model-feature-maps": ("Trained model: feature maps", model_feature_maps_png),
+    "model-filters": ("Trained model: first-layer filters", model_filters_png),
+    "model-heatmap": ("Trained model: Grad-CAM heat map", model_heatmap_png),
+}
+
+
+def figure_png(result: RecognitionResult, number: int, figure: str) -> bytes:
+    """A face's figure, drawn on first request and read from beside the result after that."""
+    from recognition.recognizing import result_chip
+
+    cache_name = f"{result.files_dir}/face-{number}-{figure}.png"
+    if default_storage.exists(cache_name):
+        with default_storage.open(cache_name, "rb") as cached:
+            return cached.read()
+    png = FIGURES[figure][1](result, number, result_chip(result, number))
+    default_storage.save(cache_name, ContentFile(png))
+    return png
