@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity, ReviewLease, ReviewVote
+from identities.signals import faces_changed_on_commit
 
 BATCH_SIZE = 24
 REFERENCE_FACES = 12
@@ -243,6 +244,7 @@ def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> 
         },
     )
     face.identity.update_face_counts()
+    faces_changed_on_commit("decided")
 
 
 def _decided_message(face: Face) -> str:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity, SourceImage
+from identities.signals import faces_changed_on_commit
 from pipeline.models import DatasetItem
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,7 @@ def _identity_archived_set(identity: Identity, archived: bool, actor) -> bool:
                 before={"archived": not archived},
                 after={"archived": archived},
             )
+            faces_changed_on_commit("archived")
     identity.archived = archived
     return bool(changed)
 
@@ -229,6 +231,7 @@ def identity_delete(*, identity: Identity, actor) -> None:
         AuditEvent.record(actor=actor, action="identity.delete", target=identity, before=before)
         identity.delete()
         _storage_files_delete_after_commit(storage_names)
+        faces_changed_on_commit("deleted")
 
 
 def _merge_overlapping_photos(source: Identity, target: Identity) -> tuple[int, int, set[str]]:
@@ -328,4 +331,5 @@ def identity_merge(*, source: Identity, target: Identity, actor) -> IdentityMerg
             after={"target": _identity_snapshot(target), **asdict(report)},
         )
         _storage_files_delete_after_commit(dropped_files)
+        faces_changed_on_commit("merged")
     return report

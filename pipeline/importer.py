@@ -28,6 +28,7 @@ from facesite.errors import FacesiteError
 from identities.images import DecodedImage, ImageRejected, image_byte_size_check, image_decode
 from identities.models import AuditEvent, Face, Identity, SourceImage
 from identities.services import identity_get_or_create, identity_name_normalize
+from identities.signals import faces_changed_on_commit
 from identities.storage import content_store, sha256_hex
 from pipeline.cropping import difference_hash, face_crop, face_crop_level, hamming_distances
 from pipeline.detection import DetectedFace, FaceDetector, detector_get
@@ -416,6 +417,7 @@ def faces_store(
         if status == Face.Status.APPROVED:
             after = {"status": Face.Status.APPROVED.value, "via": "import"}
             AuditEvent.record(actor=actor, action="face.approve", target=face, after=after)
+            faces_changed_on_commit("imported")
         faces.append(face)
     return faces
 

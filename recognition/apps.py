@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class RecognitionConfig(AppConfig):
     name = "recognition"
+
+    def ready(self) -> None:
+        from identities.signals import faces_changed
+        from recognition.gallery import faces_changed_receiver
+
+        # Approvals, rejections and imports start the gallery job (after their commit).
+        faces_changed.connect(faces_changed_receiver, dispatch_uid="recognition.gallery")

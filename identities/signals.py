@@ -1,0 +1,23 @@
+"""Signals other apps listen to, so identities never imports them.
+
+`faces_changed` is sent once a transaction that changed which faces are approved, or
+whose they are, has committed; the recognition app keeps its gallery in step with it.
+`reason` says what happened: "decided" (approved, rejected or overridden), "imported"
+(faces stored already approved), "merged", "deleted" or "archived".
+"""
+
+from functools import partial
+
+from django.db import transaction
+from django.dispatch import Signal
+
+faces_changed = Signal()
+
+
+def faces_changed_on_commit(reason: str) -> None:
+    """Send faces_changed after the current transaction commits (at once outside one).
+
+    Robust, so a listener that fails is logged and never fails the request or job
+    whose change has already been saved.
+    """
+    transaction.on_commit(partial(faces_changed.send_robust, sender=None, reason=reason), robust=True)

@@ -1,0 +1,295 @@
+"""The gallery: FaceNet embeddings of approved faces, and open-set identification over them.
+
+Rows (FaceEmbedding) are added and removed by the gallery job, which the identities
+app's `faces_changed` signal starts; they are stored, so a restart recomputes nothing.
+Each process searches an in-memory copy of the rows, reloaded only when a cheap
+signature of the gallery (counts and largest ids) has changed.
+"""
+
+import io
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db.models import Count, Max, Q, Sum
+
+from identities.models import Face, Identity
+from recognition.matches import Match
+from recognition.models import FaceEmbedding
+
+logger = logging.getLogger(__name__)
+
+EMBEDDER = "facenet"
+# Faces embedded per batch: one storage read and one network run each.
+SYNC_BATCH = 64
+TARGET_KEY = "gallery"
+# A change that arrives while a run is past its last check is caught by one follow-up
+# run under this key (see gallery_sync_start).
+FOLLOW_UP_TARGET_KEY = "gallery:next"
+
+# Cosine similarity at which two FaceNet chips are the same person (1:1), from the LFW
+# 10-fold protocol with this module's preprocessing and no mean subtraction; see
+# `manage.py evaluate_lfw`. FACESITE_VERIFICATION_THRESHOLD overrides it.
+LFW_VERIFICATION_THRESHOLD = 0.40
+# Open-set calibration: a stranger should be named at most this often.
+OPEN_SET_FAR = 0.01
+# Below this many identities, a leave-one-identity-out estimate says too little.
+CALIBRATION_MIN_IDENTITIES = 10
+CALIBRATION_MAX_PROBES = 2000
+
+
+# -- keeping the rows up to date ---------------------------------------------------------
+
+
+def _faces_to_embed():
+    return Face.objects.filter(status=Face.Status.APPROVED).exclude(embeddings__embedder=EMBEDDER)
+
+
+def _stale_embeddings():
+    return FaceEmbedding.objects.filter(embedder=EMBEDDER).exclude(face__status=Face.Status.APPROVED)
+
+
+def _crop_read(face: Face) -> np.ndarray | None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with default_storage.open(face.file) as stored:
+            return np.asarray(Image.open(io.BytesIO(stored.read())).convert("RGB"))
+    except (OSError, UnidentifiedImageError, ValueError) as error:
+        logger.warning("Face %s: crop %s unreadable: %s", face.pk, face.file, error)
+        return None
+
+
+def _batch_embed(faces: list[Face]) -> tuple[int, list[int]]:
+    """Embed and store one batch; returns how many were stored and the unreadable ids."""
+    from recognition.embedding import facenet_embedder
+
+    crops = {face.pk: _crop_read(face) for face in faces}
+    readable = [face for face in faces if crops[face.pk] is not None]
+    vectors = facenet_embedder().embed_crops([crops[face.pk] for face in readable])
+    rows = [
+        FaceEmbedding(face=face, embedder=EMBEDDER, vector=vector.astype(np.float32).tobytes())
+        for face, vector in zip(readable, vectors, strict=True)
+    ]
+    # Another run may have embedded some of these meanwhile; the unique constraint keeps one.
+    FaceEmbedding.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows), [face.pk for face in faces if crops[face.pk] is None]
+
+
+def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
+    """Bring the gallery in line with the approved faces, incrementally.
+
+    1. Delete embeddings of faces that are no longer approved (a deleted face takes its
+       rows with it; a merged face keeps its row, since the identity is read through it).
+    2. Embed approved faces that have none, a batch at a time, reading their stored crops.
+    3. Repeat until a pass finds nothing to do, so faces decided while the job ran are
+       not left for a later change to pick up. Unreadable crops are skipped (and logged)
+       for the rest of this run.
+    """
+    summary = {"embedded": 0, "removed": 0, "unreadable": 0}
+    skipped: set[int] = set()
+    while True:
+        removed, _ = _stale_embeddings().delete()
+        summary["removed"] += removed
+        pending = _faces_to_embed().exclude(pk__in=skipped).order_by("pk")
+        total = pending.count()
+        if progress is not None:
+            progress.step(f"Embedding {total} approved faces")
+        if not total and not removed:
+            return summary
+        done = 0
+        while batch := list(pending.exclude(pk__in=skipped)[:batch_size]):
+            stored, unreadable = _batch_embed(batch)
+            skipped.update(unreadable)
+            summary["embedded"] += stored
+            summary["unreadable"] += len(unreadable)
+            done += len(batch)
+            if progress is not None:
+                progress.advance(done, max(total, done), summary=dict(summary))
+
+
+def gallery_job_run(*, job_run, progress) -> dict:
+    return gallery_sync(progress=progress)
+
+
+def gallery_sync_start(*, actor=None):
+    """Queue a gallery job, or return the one already waiting.
+
+    A run already working may be past its last look at the faces, so a change that
+    arrives now gets one follow-up run queued behind it (again only one at a time).
+    """
+    from pipeline.models import JobRun
+
+    job_run, created = _gallery_job_start(TARGET_KEY, "Gallery embeddings", actor)
+    if not created and job_run.status == JobRun.Status.RUNNING:
+        job_run, _ = _gallery_job_start(FOLLOW_UP_TARGET_KEY, "Gallery embeddings (follow-up)", actor)
+    return job_run
+
+
+def _gallery_job_start(target_key: str, label: str, actor):
+    from pipeline.models import JobRun
+    from pipeline.services import job_start
+
+    return job_start(kind=JobRun.Kind.GALLERY, parameters={}, actor=actor, label=label, target_key=target_key)
+
+
+def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
+    # Merges, deletions and archiving need no new embeddings: rows go with their faces
+    # and the search reads identities through them.
+    if reason in ("decided", "imported"):
+        gallery_sync_start()
+
+
+# -- searching ---------------------------------------------------------------------------
+
+
+@dataclass
+class GalleryMatrix:
+    """The gallery in memory, rows grouped by identity so a per-identity maximum is one reduceat."""
+
+    signature: tuple
+    vectors: np.ndarray  # (N, 512) float32
+    identity_ids: np.ndarray  # (N,) per row
+    group_starts: np.ndarray  # first row of each identity
+    group_identity_ids: np.ndarray  # identity of each group
+    names: dict[int, str]
+    threshold: float | None = None
+
+
+_matrix: GalleryMatrix | None = None
+_matrix_lock = threading.Lock()
+
+
+def _signature() -> tuple:
+    """What changes whenever the search would: rows added or removed (count, largest id),
+    identities merged away, deleted or created (count, largest id) or (un)archived."""
+    rows = FaceEmbedding.objects.filter(embedder=EMBEDDER).aggregate(count=Count("pk"), last=Max("pk"))
+    people = Identity.objects.aggregate(
+        count=Count("pk"), last=Max("pk"), archived=Sum("pk", filter=Q(archived=True))
+    )
+    return (rows["count"], rows["last"], people["count"], people["last"], people["archived"])
+
+
+def _matrix_load(signature: tuple) -> GalleryMatrix:
+    rows = list(
+        FaceEmbedding.objects.filter(embedder=EMBEDDER, face__identity__archived=False)
+        .order_by("face__identity_id", "pk")
+        .values_list("face__identity_id", "vector")
+    )
+    identity_ids = np.array([identity_id for identity_id, _ in rows], dtype=np.int64)
+    vectors = (
+        np.frombuffer(b"".join(bytes(vector) for _, vector in rows), dtype=np.float32).reshape(len(rows), -1)
+        if rows
+        else np.zeros((0, 512), dtype=np.float32)
+    )
+    starts = np.flatnonzero(np.r_[True, identity_ids[1:] != identity_ids[:-1]]) if rows else np.zeros(0, int)
+    group_ids = identity_ids[starts]
+    names = dict(Identity.objects.filter(pk__in=group_ids.tolist()).values_list("pk", "name"))
+    return GalleryMatrix(signature, vectors, identity_ids, starts, group_ids, names)
+
+
+def gallery_matrix() -> GalleryMatrix:
+    """The process's copy of the gallery, reloaded only when its signature changed."""
+    global _matrix
+    signature = _signature()
+    with _matrix_lock:
+        if _matrix is None or _matrix.signature != signature:
+            _matrix = _matrix_load(signature)
+        return _matrix
+
+
+def gallery_size() -> int:
+    """How many approved faces (of identities not archived) identification searches."""
+    return len(gallery_matrix().vectors)
+
+
+def identity_scores(matrix: GalleryMatrix, embeddings: np.ndarray) -> np.ndarray:
+    """(M, identities): each identity's score for each query, the cosine similarity of
+    its most similar face.
+
+    The best face rather than a mean of the top three: an identity with one approved
+    face must be as findable as one with fifty, and reviewed faces rarely carry the
+    wrong name, which is what a mean would guard against. The open-set threshold is
+    calibrated on the same score, so its many-chances bias is accounted for.
+    """
+    similarities = np.asarray(embeddings, dtype=np.float32) @ matrix.vectors.T
+    return np.maximum.reduceat(similarities, matrix.group_starts, axis=1)
+
+
+def gallery_identify(embeddings: np.ndarray, k: int = 5) -> list[list[Match]]:
+    """For each L2-normalised (512,) embedding, the top-k identities, best first."""
+    embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
+    matrix = gallery_matrix()
+    if not len(matrix.vectors) or not len(embeddings):
+        return [[] for _ in embeddings]
+    scores = identity_scores(matrix, embeddings)
+    k = min(k, scores.shape[1])
+    results = []
+    for row in scores:
+        top = np.argpartition(-row, k - 1)[:k]
+        top = top[np.argsort(-row[top], kind="stable")]
+        results.append(
+            [
+                Match(
+                    int(matrix.group_identity_ids[i]),
+                    matrix.names[int(matrix.group_identity_ids[i])],
+                    float(row[i]),
+                )
+                for i in top
+            ]
+        )
+    return results
+
+
+# -- thresholds ---------------------------------------------------------------------------
+
+
+def verification_threshold() -> float:
+    """Cosine similarity at or above which two faces are the same person (1:1).
+
+    LFW's, not the gallery's: 1:1 compares two photos the gallery never saw, which is
+    what the LFW protocol measures, and it does not move as the gallery grows.
+    """
+    return getattr(settings, "FACESITE_VERIFICATION_THRESHOLD", None) or LFW_VERIFICATION_THRESHOLD
+
+
+def open_set_threshold(matrix: GalleryMatrix, far: float = OPEN_SET_FAR, seed: int = 0) -> float | None:
+    """The identity score a stranger reaches at most `far` of the time, estimated by
+    leaving each probe's own identity out; None with too few identities.
+
+    1. Take up to CALIBRATION_MAX_PROBES gallery faces as probes (seeded).
+    2. For each, score every identity as identification does, and drop its own.
+    3. The best remaining score is what this face would get if its person were not
+       enrolled: a stranger's top score. Return its (1 - far) quantile.
+    """
+    if len(matrix.group_starts) < CALIBRATION_MIN_IDENTITIES:
+        return None
+    generator = np.random.default_rng(seed)
+    count = min(len(matrix.vectors), CALIBRATION_MAX_PROBES)
+    probes = np.sort(generator.choice(len(matrix.vectors), size=count, replace=False))
+    stranger_scores = []
+    for start in range(0, count, 256):
+        chunk = probes[start : start + 256]
+        scores = identity_scores(matrix, matrix.vectors[chunk])
+        own = np.searchsorted(matrix.group_identity_ids, matrix.identity_ids[chunk])
+        scores[np.arange(len(chunk)), own] = -np.inf
+        stranger_scores.append(scores.max(axis=1))
+    return float(np.quantile(np.concatenate(stranger_scores), 1 - far))
+
+
+def gallery_threshold() -> float:
+    """The identity score below which a face is "unknown".
+
+    The open-set estimate (a stranger named at most OPEN_SET_FAR of the time) on the
+    approved gallery, but never below the 1:1 verification threshold, so the upload page
+    never names someone the verification page would call a different person. With
+    fewer than CALIBRATION_MIN_IDENTITIES identities, the verification threshold alone.
+    """
+    matrix = gallery_matrix()
+    if matrix.threshold is None:
+        calibrated = open_set_threshold(matrix)
+        matrix.threshold = max(calibrated or 0.0, verification_threshold())
+    return matrix.threshold
