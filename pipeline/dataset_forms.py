@@ -5,7 +5,7 @@ from django.conf import settings
 
 from facesite.errors import FacesiteError
 from pipeline.augmentation import AugmentationConfig
-from pipeline.datasets import MIN_FACES_FLOOR, PER_IDENTITY_MAX, DatasetRules
+from pipeline.datasets import MIN_FACES_FLOOR, PER_IDENTITY_MAX, DatasetRules, split_parse
 
 
 class DatasetBuildForm(forms.Form):
@@ -35,6 +35,12 @@ class DatasetBuildForm(forms.Form):
         # Read per form, so a test or a deployment can change the settings.
         self.fields["min_faces"].initial = settings.FACESITE_MIN_APPROVED_FACES
         self.fields["per_identity"].initial = settings.FACESITE_TARGET_APPROVED_FACES
+
+    def clean_split(self) -> tuple[int, int, int]:
+        try:
+            return split_parse(self.cleaned_data["split"])
+        except FacesiteError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean(self):
         cleaned = super().clean()

@@ -54,8 +54,11 @@ def dataset_detail(request, pk: int):
     summary = dataset.summary or {}
     left_out = summary.get("left_out", [])
     identities = Paginator(summary.get("identities", []), IDENTITIES_PER_PAGE)
+    building = dataset.status == DatasetVersion.Status.BUILDING
     context = {
         "dataset": dataset,
+        # Building, but its job ended (failed, stopped, or Redis was down): retrying the job builds it.
+        "build_active": building and dataset.job is not None and dataset.job.is_active,
         "splits": summary.get("splits", {}),
         "page": identities.get_page(request.GET.get("page")),
         "samples": dataset.items.order_by("?")[:SAMPLE_SIZE],

@@ -211,6 +211,8 @@ def dataset_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
     dataset = DatasetVersion.objects.filter(pk=job_run.parameters["dataset_id"]).first()
     if dataset is None:
         raise FacesiteError("This dataset version was deleted before it was built.")
+    # A retried build is a new run: the version's page follows the run that builds it.
+    DatasetVersion.objects.filter(pk=dataset.pk).update(job=job_run)
     dataset = dataset_build(dataset=dataset, progress=progress)
     counts = dataset.summary["splits"]
     return {
