@@ -78,3 +78,132 @@ def augmentation_layers(config: AugmentationConfig, *, seed: int | None = None):
         layers.append(keras.layers.RandomBrightness(config.brightness, value_range=(0, 255), seed=seed))
     # An empty Sequential cannot be called; with every change off, images pass through.
     return keras.Sequential(layers or [keras.layers.Identity()], name="augmentation")
+
+
+# Materialising: augmented training images written to storage, as the original did.
+
+AUGMENTED_FOLDER = "augmented"
+# Images augmented per call of the layers: large enough to be quick, small enough for any worker.
+AUGMENT_BATCH = 32
+
+
+def augmented_folder(dataset_id: int) -> str:
+    return f"{AUGMENTED_FOLDER}/dataset_{dataset_id}"
+
+
+def augment_start(*, dataset, config: AugmentationConfig, actor):
+    """Queue the job that writes config.target_per_identity augmented training images per identity."""
+    from facesite.errors import FacesiteError
+    from pipeline.models import DatasetVersion, JobRun
+    from pipeline.services import job_start
+
+    if dataset.status != DatasetVersion.Status.READY:
+        raise FacesiteError(f"{dataset} is not ready, so there is nothing to augment yet.")
+    try:
+        config.validate()
+    except ValueError as error:
+        raise FacesiteError(str(error)) from None
+    return job_start(
+        kind=JobRun.Kind.AUGMENT,
+        parameters={"dataset_id": dataset.pk, "config": config.to_json()},
+        actor=actor,
+        label=f"{dataset}: {config.target_per_identity} per identity",
+        target_key=f"dataset:{dataset.pk}",
+    )
+
+
+def augment_job_run(*, job_run, progress) -> dict:
+    """The AUGMENT job: write augmented training images under augmented/dataset_<id>/<identity>/.
+
+    1. Per identity, list its training crops, each as often as its repeats, so a reused
+       face gets as many more variants as it counts more in training.
+    2. Image number i of an identity comes from crop i modulo that list; its name is
+       fixed, so a stopped or killed run, run again, skips the images that exist.
+    3. Augment the missing images in batches with the same layers training uses, and
+       store each as a JPEG (storage writes a temporary file and renames it).
+    """
+    from facesite.errors import FacesiteError
+    from pipeline.datasets import dataset_split_items, folder_name
+    from pipeline.models import DatasetItem, DatasetVersion
+
+    dataset = DatasetVersion.objects.filter(pk=job_run.parameters["dataset_id"]).first()
+    if dataset is None:
+        raise FacesiteError("This dataset version was deleted.")
+    config = AugmentationConfig.from_json(job_run.parameters["config"])
+    sources: dict[int, list[str]] = {}
+    for file, label, repeats in dataset_split_items(dataset, DatasetItem.Split.TRAIN):
+        sources.setdefault(label, []).extend([file] * repeats)
+    names = dict(dataset.items.values_list("label", "identity_name").distinct().order_by())
+    folder = augmented_folder(dataset.pk)
+    planned = [
+        (f"{folder}/{folder_name(names[label])}/{index:05d}.jpg", files[index % len(files)])
+        for label, files in sorted(sources.items())
+        for index in range(config.target_per_identity)
+    ]
+    progress.step(f"Checking which of {len(planned)} augmented images exist")
+    missing = [(name, source) for name, source in planned if not _stored(name)]
+    progress.step(f"Augmenting {len(missing)} images of {len(sources)} identities")
+    layers = augmentation_layers(config)
+    done = len(planned) - len(missing)
+    progress.advance(done, len(planned))
+    for start in range(0, len(missing), AUGMENT_BATCH):
+        batch = missing[start : start + AUGMENT_BATCH]
+        _batch_augment_store(batch, layers)
+        done += len(batch)
+        progress.advance(done, len(planned))
+    return {
+        "identities": len(sources),
+        "images": len(planned),
+        "written": len(missing),
+        "already_there": len(planned) - len(missing),
+    }
+
+
+def _stored(name: str) -> bool:
+    from django.core.files.storage import default_storage
+
+    return default_storage.exists(name)
+
+
+def _batch_augment_store(batch: list[tuple[str, str]], layers) -> None:
+    import io
+
+    import numpy as np
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from facesite.errors import FacesiteError
+
+    size = settings.FACESITE_CROP_SIZE
+    pixels = []
+    for _, source in batch:
+        try:
+            with default_storage.open(source, "rb") as handle:
+                image = Image.open(handle).convert("RGB").resize((size, size))
+        except OSError as error:
+            raise FacesiteError(f"The crop {source} cannot be read ({error}).") from None
+        pixels.append(np.asarray(image, dtype="float32"))
+    augmented = np.asarray(layers(np.stack(pixels), training=True)).clip(0, 255).astype("uint8")
+    for (name, _), image_pixels in zip(batch, augmented, strict=True):
+        buffer = io.BytesIO()
+        Image.fromarray(image_pixels).save(buffer, "JPEG", quality=92)
+        default_storage.save(name, ContentFile(buffer.getvalue()))
+
+
+def augmented_delete(dataset_id: int) -> int:
+    """Delete a dataset's augmented images; return how many went."""
+    from django.core.files.storage import default_storage
+
+    deleted = 0
+    folder = augmented_folder(dataset_id)
+    if not default_storage.exists(folder):
+        return 0
+    identity_folders, _ = default_storage.listdir(folder)
+    for identity_folder in identity_folders:
+        _, files = default_storage.listdir(f"{folder}/{identity_folder}")
+        for file in files:
+            default_storage.delete(f"{folder}/{identity_folder}/{file}")
+            deleted += 1
+    return deleted

@@ -122,8 +122,10 @@ def augment_preview(request, pk: int):
     form = AugmentationForm(request.GET)
     context = {"dataset": dataset, "form": form, "item": item, "choices": training[:PREVIEW_CHOICES]}
     if item is not None and (not form.is_bound or form.is_valid()):
+        config = form.config()
+        context["config"], context["config_values"] = config, config.to_json().items()
         try:
-            context["samples"] = _augmented_samples(item, form.config())
+            context["samples"] = _augmented_samples(item, config)
         except FacesiteError as error:
             context["error"] = str(error)
     return render(request, "pipeline/datasets/augment_preview.html", context)
@@ -167,3 +169,26 @@ def dataset_rebuild(request, pk: int):
     new_dataset, _ = datasets.dataset_build_start(rules=rules, name=dataset.name, actor=request.user)
     messages.success(request, f"Building {new_dataset} with the rules of {dataset}.")
     return redirect("dataset_detail", new_dataset.pk)
+
+
+@require_POST
+@role_required(MANAGE)
+def augment_start(request, pk: int):
+    """Queue writing augmented training images to storage with the settings previewed."""
+    from pipeline.augmentation import augment_start as augment_job_start
+
+    dataset = get_object_or_404(DatasetVersion, pk=pk)
+    form = AugmentationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "These augmentation settings are not valid; check them in the preview.")
+        return redirect("augment_preview", dataset.pk)
+    try:
+        job_run, started = augment_job_start(dataset=dataset, config=form.config(), actor=request.user)
+    except FacesiteError as error:
+        messages.error(request, str(error))
+        return redirect("dataset_detail", dataset.pk)
+    if started:
+        messages.success(request, f"Queued {job_run}.")
+    else:
+        messages.info(request, f"{job_run} is already queued or running for this dataset.")
+    return redirect(job_run)

@@ -30,6 +30,7 @@ from django.utils import timezone
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity
 from identities.services import storage_files_delete_unreferenced
+from pipeline.augmentation import augmented_delete
 from pipeline.jobs import JobProgress
 from pipeline.models import DatasetItem, DatasetVersion, JobRun
 
@@ -436,7 +437,8 @@ def _items(dataset: DatasetVersion, chosen: list[_Chosen]) -> list[DatasetItem]:
 def dataset_delete(*, dataset: DatasetVersion, actor) -> None:
     """Delete a version and its manifest, unless a model was trained on it or it is building.
 
-    Crop files that only this manifest still named (their faces were deleted) go too.
+    Crop files that only this manifest still named (their faces were deleted) go too, and
+    so do augmented images written for it.
     """
     if dataset.status == DatasetVersion.Status.BUILDING and dataset.job and dataset.job.is_active:
         raise FacesiteError(f"{dataset} is being built; stop its job first.")
@@ -449,8 +451,10 @@ def dataset_delete(*, dataset: DatasetVersion, actor) -> None:
                 target=dataset,
                 before={"identities": dataset.identity_count, "faces": dataset.face_count},
             )
+            dataset_id = dataset.pk
             dataset.delete()
             transaction.on_commit(partial(storage_files_delete_unreferenced, files), robust=True)
+            transaction.on_commit(partial(augmented_delete, dataset_id), robust=True)
     except ProtectedError as error:
         models = ", ".join(sorted({str(model) for model in error.protected_objects}))
         raise FacesiteError(
@@ -461,7 +465,7 @@ def dataset_delete(*, dataset: DatasetVersion, actor) -> None:
 # Exporting a version.
 
 
-def _path_part(name: str) -> str:
+def folder_name(name: str) -> str:
     """An identity name as one safe folder name on any common file system."""
     cleaned = re.sub(r'[\x00-\x1f/\\:*?"<>|]', "_", name).strip(" .")
     return cleaned or "_"
@@ -473,7 +477,7 @@ def _export_entries(dataset: DatasetVersion) -> Iterator[tuple[DatasetItem, str]
     for item in items.iterator(chunk_size=2000):
         extension = PurePosixPath(item.file).suffix or ".jpg"
         stem = item.face_id if item.face_id is not None else f"item{item.pk}"
-        yield item, f"{item.split}/{_path_part(item.identity_name)}/{stem}{extension}"
+        yield item, f"{item.split}/{folder_name(item.identity_name)}/{stem}{extension}"
 
 
 def _export_write(dataset: DatasetVersion, add_file, add_manifest) -> tuple[int, int]:

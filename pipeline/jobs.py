@@ -40,6 +40,7 @@ JOB_KINDS = {
     JobRun.Kind.TRAIN: JobKind(queue="train", service="recognition.training.train_job_run"),
     JobRun.Kind.EVALUATE: JobKind(queue="train", service="recognition.evaluation.evaluate_job_run"),
     JobRun.Kind.DATASET: JobKind(queue="process", service="pipeline.datasets.dataset_job_run"),
+    JobRun.Kind.AUGMENT: JobKind(queue="process", service="pipeline.augmentation.augment_job_run"),
     JobRun.Kind.GALLERY: JobKind(queue="process", service="recognition.gallery.gallery_job_run"),
 }
 

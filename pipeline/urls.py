@@ -24,4 +24,5 @@ urlpatterns = [
         name="dataset_item_image",
     ),
     path("datasets/<int:pk>/augment-preview/", dataset_views.augment_preview, name="augment_preview"),
+    path("datasets/<int:pk>/augment/", dataset_views.augment_start, name="augment_start"),
 ]
