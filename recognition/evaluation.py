@@ -111,7 +111,10 @@ def unknown_threshold(validation_scores: np.ndarray) -> float:
     """The top score that keeps UNKNOWN_KEEP of validation faces (see UNKNOWN_RULE)."""
     if not len(validation_scores):
         return 0.0
-    return float(np.quantile(validation_scores.max(axis=1), 1 - UNKNOWN_KEEP))
+    # The k-th lowest top score, with k the most faces that may fall below it; every face
+    # scoring at least that much is kept, which is at least UNKNOWN_KEEP of them.
+    top_scores = np.sort(validation_scores.max(axis=1))
+    return float(top_scores[int(np.floor((1 - UNKNOWN_KEEP) * len(top_scores)))])
 
 
 def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int) -> float:

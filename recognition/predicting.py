@@ -1,15 +1,21 @@
-"""Prediction with a trained ModelVersion: the active model, its top-5 answers, its layers.
+"""The model registry and prediction: which model is active, its top-5 answers, its layers.
 
 Keras is imported inside the functions that need it. Each process loads a model's file
 once (`model_keras`); model files never change after training, so the cache needs no
 invalidation beyond a deleted model's entry.
 """
 
+import shutil
 import threading
+from functools import partial
 
 import numpy as np
+from django.db import IntegrityError, transaction
 
+from facesite.errors import FacesiteError
+from identities.models import AuditEvent
 from pipeline.datasets import dataset_split_items
+from pipeline.models import JobRun
 from recognition.matches import Match
 from recognition.models import ModelVersion
 
@@ -25,6 +31,83 @@ _models_lock = threading.Lock()
 def active_model() -> ModelVersion | None:
     """The model recognition uses, if an admin activated one."""
     return ModelVersion.objects.filter(is_active=True, status=ModelVersion.Status.READY).first()
+
+
+def model_version_activate(*, model_version: ModelVersion, actor) -> None:
+    """Make a READY version the one recognition uses; the one active before stops being so."""
+    try:
+        with transaction.atomic():
+            locked = ModelVersion.objects.select_for_update().get(pk=model_version.pk)
+            if locked.status != ModelVersion.Status.READY:
+                raise FacesiteError(
+                    f"{locked} is {locked.get_status_display().lower()}; only a ready model can be activated."
+                )
+            previous = ModelVersion.objects.filter(is_active=True).exclude(pk=locked.pk).first()
+            if previous:
+                ModelVersion.objects.filter(pk=previous.pk).update(is_active=False)
+            ModelVersion.objects.filter(pk=locked.pk).update(is_active=True)
+            before = {"active_model": previous.pk if previous else None}
+            AuditEvent.record(
+                actor=actor,
+                action="model.activate",
+                target=locked,
+                before=before,
+                after={"active_model": locked.pk},
+            )
+    except IntegrityError:
+        # The one_active_model constraint: another admin activated a model at the same moment.
+        raise FacesiteError(
+            "Another model was activated at the same moment; look at the list and try again."
+        ) from None
+    model_version.is_active = True
+
+
+def model_version_deactivate(*, model_version: ModelVersion, actor) -> None:
+    """Stop using a model: recognition then answers from the gallery alone."""
+    with transaction.atomic():
+        if ModelVersion.objects.filter(pk=model_version.pk, is_active=True).update(is_active=False):
+            AuditEvent.record(
+                actor=actor,
+                action="model.deactivate",
+                target=model_version,
+                before={"active_model": model_version.pk},
+                after={"active_model": None},
+            )
+    model_version.is_active = False
+
+
+def model_version_delete(*, model_version: ModelVersion, actor) -> None:
+    """Delete a model and its files; never the active one, nor one whose job is still queued or running."""
+    if model_version.is_active:
+        raise FacesiteError(
+            f"{model_version} is the active model; deactivate it or activate another one first."
+        )
+    if model_version.job_id and JobRun.objects.active().filter(pk=model_version.job_id).exists():
+        raise FacesiteError(f"{model_version} is still being trained; stop its job first.")
+    folder = model_version.artifact_path() if model_version.artifact_dir else None
+    pk = model_version.pk
+    with transaction.atomic():
+        AuditEvent.record(
+            actor=actor,
+            action="model.delete",
+            target=model_version,
+            before={
+                "architecture": model_version.architecture,
+                "metrics_top1": model_version.metrics.get("top1"),
+            },
+        )
+        model_version.delete()
+        # Files go once the row is gone for good; a rolled-back delete keeps them.
+        if folder is not None:
+            transaction.on_commit(partial(shutil.rmtree, folder, ignore_errors=True))
+    model_forget(pk)
+
+
+def model_versions_reconcile() -> int:
+    """Mark FAILED the queued or training versions whose job ended without saying so (killed)."""
+    ended = JobRun.objects.exclude(status__in=JobRun.ACTIVE_STATUSES)
+    busy = ModelVersion.objects.filter(status__in=[ModelVersion.Status.QUEUED, ModelVersion.Status.TRAINING])
+    return busy.filter(job__in=ended).update(status=ModelVersion.Status.FAILED)
 
 
 def model_load(model_version: ModelVersion):

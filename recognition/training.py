@@ -580,3 +580,50 @@ def _tensorflow_quiet() -> None:
     from pipeline.detection import _tensorflow_quiet as quiet
 
     quiet()
+
+
+# -- running here, for the commands -----------------------------------------------------
+
+
+class PrintingProgress(JobProgress):
+    """JobProgress that also hands each step and log line to `on_line` (a command's stdout)."""
+
+    def __init__(self, job_run: JobRun, on_line) -> None:
+        super().__init__(job_run)
+        self.on_line = on_line
+
+    def step(self, text: str) -> None:
+        self.on_line(text)
+        super().step(text)
+
+    def log(self, line: str) -> None:
+        self.on_line(line)
+        super().log(line)
+
+
+def job_run_here(*, kind: str, model_version: ModelVersion, on_line) -> tuple[JobRun, dict]:
+    """Run a TRAIN or EVALUATE job in this process rather than on a worker; its row records it the same.
+
+    Raises what the service raises, after marking the row failed.
+    """
+    from django.utils.module_loading import import_string
+
+    from pipeline.jobs import JOB_KINDS
+
+    job_run = JobRun.objects.create(
+        kind=kind,
+        label=str(model_version),
+        parameters={"model_version_id": model_version.pk},
+        target_key=f"model:{model_version.pk}",
+    )
+    job_run.claim()
+    service = import_string(JOB_KINDS[kind].service)
+    progress = PrintingProgress(job_run, on_line)
+    try:
+        summary = service(job_run=job_run, progress=progress)
+    except BaseException as error:
+        job_run.fail(str(error) if isinstance(error, FacesiteError) else f"{type(error).__name__}: {error}")
+        raise
+    progress.write(force=True)
+    job_run.finish(summary)
+    return job_run, summary

@@ -1,9 +1,19 @@
 from django.urls import path
 
-from recognition import api, views
+from recognition import api, model_views, views
 
 urlpatterns = [
     # Models: the registry, training and evaluation pages.
+    path("models/", model_views.model_list, name="model_list"),
+    path("models/new/", model_views.model_new, name="model_new"),
+    path("models/<int:pk>/", model_views.model_detail, name="model_detail"),
+    path("models/<int:pk>/status/", model_views.model_status, name="model_status"),
+    path("models/<int:pk>/figures/<str:name>", model_views.model_figure, name="model_figure"),
+    path("models/<int:pk>/activate/", model_views.model_activate, name="model_activate"),
+    path("models/<int:pk>/deactivate/", model_views.model_deactivate, name="model_deactivate"),
+    path("models/<int:pk>/resume/", model_views.model_resume, name="model_resume"),
+    path("models/<int:pk>/evaluate/", model_views.model_reevaluate, name="model_reevaluate"),
+    path("models/<int:pk>/delete/", model_views.model_delete, name="model_delete"),
     # Recognition: upload, verification, API tokens and the JSON API.
     path("recognize/", views.recognize, name="recognize"),
     path("recognize/<uuid:pk>/", views.recognition_result, name="recognition_result"),
