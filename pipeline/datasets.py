@@ -36,8 +36,10 @@ from pipeline.models import DatasetItem, DatasetVersion, JobRun
 
 logger = logging.getLogger(__name__)
 
-# Items written per INSERT, and between two progress reports.
+# Items written per INSERT.
 ITEM_WRITE_BATCH = 1000
+# Identities whose faces are read in one query: few queries, and memory stays bounded.
+IDENTITY_QUERY_BATCH = 200
 # Fewer than three faces cannot give one face each to training, validation and test.
 MIN_FACES_FLOOR = 3
 # repeats is a small integer column; this keeps the biggest repeat count well inside it.
@@ -265,18 +267,17 @@ def dataset_build(*, dataset: DatasetVersion, progress) -> DatasetVersion:
                 summary=summary,
                 built_at=timezone.now(),
             )
-    except Exception as error:
-        # The transaction left no items; the delete only matters if something else wrote some.
+    except BaseException as error:
+        # Ctrl-C on the command counts too. The transaction left no items; the delete only
+        # matters if something else wrote some.
         DatasetItem.objects.filter(dataset=dataset).delete()
         DatasetVersion.objects.filter(pk=dataset.pk).update(
             status=DatasetVersion.Status.FAILED, summary={"error": str(error) or type(error).__name__}
         )
         raise
     dataset.refresh_from_db()
-    progress.log(
-        f"{dataset.identity_count} identities, {dataset.face_count} faces "
-        f"({', '.join(f'{split} {count}' for split, count in dataset.summary['splits'].items())})."
-    )
+    counts = ", ".join(f"{split} {dataset.summary['splits'][split]}" for split in SPLITS)
+    progress.log(f"{dataset.identity_count} identities, {dataset.face_count} faces ({counts}).")
     return dataset
 
 
@@ -306,16 +307,28 @@ def _faces_choose(rules: DatasetRules, progress) -> tuple[list[_Chosen], list[di
     train_target = rules.split_counts(rules.per_identity)[0]
     progress.step(f"Choosing faces of {len(eligible)} identities")
     chosen = []
-    for label, identity in enumerate(eligible):
-        faces = list(
-            Face.objects.filter(identity=identity, status=Face.Status.APPROVED)
-            .order_by("pk")
-            .values_list("pk", "file")
-        )
-        generator = np.random.default_rng([rules.seed, identity.pk])
-        chosen.append(_identity_split(identity, label, faces, rules, train_target, generator))
-        progress.advance(label + 1, len(eligible))
+    for start in range(0, len(eligible), IDENTITY_QUERY_BATCH):
+        batch = eligible[start : start + IDENTITY_QUERY_BATCH]
+        faces_by_identity = _approved_faces(batch)
+        for label, identity in enumerate(batch, start=start):
+            generator = np.random.default_rng([rules.seed, identity.pk])
+            faces = faces_by_identity[identity.pk]
+            chosen.append(_identity_split(identity, label, faces, rules, train_target, generator))
+        progress.advance(start + len(batch), len(eligible))
     return chosen, left_out
+
+
+def _approved_faces(identities: list[Identity]) -> dict[int, list[tuple[int, str]]]:
+    """(face id, storage name) of each identity's approved faces, sorted by id."""
+    faces: dict[int, list[tuple[int, str]]] = {identity.pk: [] for identity in identities}
+    rows = (
+        Face.objects.filter(identity__in=identities, status=Face.Status.APPROVED)
+        .order_by("identity_id", "pk")
+        .values_list("identity_id", "pk", "file")
+    )
+    for identity_id, face_id, file in rows:
+        faces[identity_id].append((face_id, file))
+    return faces
 
 
 def _left_out_reason(identity: Identity, approved: int, rules: DatasetRules) -> str:
