@@ -78,3 +78,17 @@ def test_a_version_a_model_was_trained_on_cannot_be_deleted(admin_web, dataset):
     assert f"cannot be deleted: models were trained on it ({model})" in response.content.decode()
     assert DatasetVersion.objects.filter(pk=dataset.pk).exists()
     assert dataset.items.count() == 16
+
+
+def test_a_failed_version_shows_why(admin_web, db):
+    from django.core.management import CommandError
+
+    make_approved("Short", 3)
+    with pytest.raises(CommandError):
+        build(min_faces=5)
+    failed = DatasetVersion.objects.get()
+    page = admin_web.get(reverse("dataset_detail", args=[failed.pk])).content.decode()
+    assert "The build failed: No identity has 5 or more approved faces" in page
+    assert reverse("dataset_download", args=[failed.pk]) not in page
+    response = admin_web.get(reverse("dataset_download", args=[failed.pk]), follow=True)
+    assert "only a ready version can be exported" in response.content.decode()
