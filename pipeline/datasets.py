@@ -313,6 +313,11 @@ def _faces_choose(rules: DatasetRules, progress) -> tuple[list[_Chosen], list[di
         for label, identity in enumerate(batch, start=start):
             generator = np.random.default_rng([rules.seed, identity.pk])
             faces = faces_by_identity[identity.pk]
+            if len(faces) < rules.min_faces:
+                raise FacesiteError(
+                    f"Faces of {identity.name} were rejected or deleted while this dataset was built. "
+                    "Build again."
+                )
             chosen.append(_identity_split(identity, label, faces, rules, train_target, generator))
         progress.advance(start + len(batch), len(eligible))
     return chosen, left_out
