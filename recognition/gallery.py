@@ -63,13 +63,24 @@ def _crop_read(face: Face) -> np.ndarray | None:
         return None
 
 
+def _crop_margin(face: Face) -> float:
+    # The importer cuts a face from a detector that takes the whole image (detector
+    # "none") without a margin.
+    return 0.0 if face.detector == "none" else settings.FACESITE_CROP_MARGIN
+
+
 def _batch_embed(faces: list[Face]) -> tuple[int, list[int]]:
     """Embed and store one batch; returns how many were stored and the unreadable ids."""
     from recognition.embedding import facenet_embedder
 
+    embedder = facenet_embedder()
     crops = {face.pk: _crop_read(face) for face in faces}
     readable = [face for face in faces if crops[face.pk] is not None]
-    vectors = facenet_embedder().embed_crops([crops[face.pk] for face in readable])
+    chips = [
+        embedder.crop_chip(crops[face.pk], (face.box_width, face.box_height), _crop_margin(face))
+        for face in readable
+    ]
+    vectors = embedder.embed_chips(chips)
     rows = [
         FaceEmbedding(face=face, embedder=EMBEDDER, vector=vector.astype(np.float32).tobytes())
         for face, vector in zip(readable, vectors, strict=True)

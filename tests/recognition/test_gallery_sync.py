@@ -14,7 +14,7 @@ from pipeline.models import JobRun
 from recognition.gallery import EMBEDDER, gallery_size, gallery_sync
 from recognition.models import FaceEmbedding
 from tests.factories import make_identity
-from tests.recognition.gallery_faces import person_crops, stored_face
+from tests.recognition.gallery_faces import person_crops, stored_face, unreadable_face
 from tests.workers import burst_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,7 +83,7 @@ def test_a_second_sync_embeds_nothing_again_and_pending_faces_stay_out():
 def test_an_unreadable_crop_is_skipped_and_counted_without_stopping_the_rest():
     identity = make_identity("Ada")
     good = stored_face(identity, person_crops("7221")[0], Face.Status.APPROVED)
-    stored_face(identity, b"not a jpeg at all", Face.Status.APPROVED)
+    unreadable_face(identity)
 
     summary = gallery_sync()
 
