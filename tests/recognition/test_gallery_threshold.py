@@ -1,0 +1,90 @@
+"""The "unknown" threshold: the open-set estimate on the approved gallery, never below the 1:1
+threshold, and the 1:1 threshold alone while the gallery is too small to say."""
+
+import numpy as np
+import pytest
+
+from identities.models import Face
+from recognition.gallery import (
+    CALIBRATION_MIN_IDENTITIES,
+    EMBEDDER,
+    gallery_matrix,
+    gallery_threshold,
+    identity_scores,
+    open_set_threshold,
+    verification_threshold,
+)
+from recognition.models import FaceEmbedding
+from tests.factories import make_identity, make_pending_faces
+
+pytestmark = pytest.mark.django_db
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    return vector / np.linalg.norm(vector, axis=-1, keepdims=True)
+
+
+def synthetic_gallery(
+    identities: int, faces_each: int, spread: float, shared: float = 0.0, seed: int = 0
+) -> None:
+    """Approved faces with made-up unit vectors: each identity's faces scattered (spread)
+    around its own direction, which leans (shared, 0 to 1) towards one common to all."""
+    generator = np.random.default_rng(seed)
+    common = unit(generator.normal(size=512))
+    for number in range(identities):
+        identity = make_identity(f"Person {number}")
+        faces = make_pending_faces(identity, faces_each)
+        Face.objects.filter(pk__in=[face.pk for face in faces]).update(status=Face.Status.APPROVED)
+        centre = unit(shared * common + (1 - shared) * unit(generator.normal(size=512)))
+        vectors = unit(centre + spread * unit(generator.normal(size=(faces_each, 512))))
+        FaceEmbedding.objects.bulk_create(
+            FaceEmbedding(face=face, embedder=EMBEDDER, vector=vector.astype(np.float32).tobytes())
+            for face, vector in zip(faces, vectors, strict=True)
+        )
+
+
+def brute_force_stranger_scores(matrix) -> np.ndarray:
+    """For every face, its best similarity to a face of another identity, by plain loops."""
+    scores = []
+    for row, vector in enumerate(matrix.vectors):
+        others = matrix.identity_ids != matrix.identity_ids[row]
+        scores.append(float(np.max(matrix.vectors[others] @ vector)))
+    return np.array(scores)
+
+
+def test_a_small_gallery_uses_the_verification_threshold():
+    synthetic_gallery(CALIBRATION_MIN_IDENTITIES - 1, 3, spread=1.0)
+
+    assert open_set_threshold(gallery_matrix()) is None
+    assert gallery_threshold() == verification_threshold()
+
+
+def test_the_open_set_threshold_is_the_quantile_of_strangers_best_scores():
+    synthetic_gallery(12, 4, spread=1.0)
+    matrix = gallery_matrix()
+
+    expected = np.quantile(brute_force_stranger_scores(matrix), 0.95)
+
+    assert open_set_threshold(matrix, far=0.05) == pytest.approx(expected, abs=1e-5)
+
+
+def test_identity_scores_are_each_identitys_best_face():
+    synthetic_gallery(3, 5, spread=1.0)
+    matrix = gallery_matrix()
+    query = matrix.vectors[7]
+
+    scores = identity_scores(matrix, query[None, :])[0]
+
+    for group, identity_id in enumerate(matrix.group_identity_ids):
+        rows = matrix.identity_ids == identity_id
+        assert scores[group] == pytest.approx(float(np.max(matrix.vectors[rows] @ query)), abs=1e-5)
+
+
+def test_a_crowded_gallery_raises_the_threshold_above_the_verification_one():
+    # Identities that all look alike: only a high threshold keeps strangers out.
+    synthetic_gallery(12, 3, spread=0.3, shared=0.8)
+
+    threshold = gallery_threshold()
+
+    assert threshold > verification_threshold()
+    assert threshold == pytest.approx(open_set_threshold(gallery_matrix()))
