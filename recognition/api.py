@@ -14,7 +14,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
@@ -117,7 +117,7 @@ def result_json(request, result: RecognitionResult) -> dict:
         {
             **face,
             "figures": {
-                figure: absolute("recognition_figure", result.pk, face["number"], figure)
+                figure: absolute("api_figure", result.pk, face["number"], figure)
                 for figure in visualisation.FIGURES
                 if figure.startswith("facenet") or face["model"]
             },
@@ -177,6 +177,21 @@ def identity_list(request):
             ],
         }
     )
+
+
+@api_endpoint(RECOGNIZE, MANAGE, methods=("GET",))
+def figure(request, pk, number: int, figure: str):
+    """A face's figure as PNG, for the figure links in a recognize answer."""
+    result = RecognitionResult.objects.visible_to(request.user).filter(pk=pk).first()
+    if result is None or result.is_expired or not 1 <= number <= len(result.faces):
+        return api_error(404, "not_found", "No such result or face; results expire.")
+    if figure not in visualisation.FIGURES:
+        return api_error(404, "not_found", f"Figures: {', '.join(visualisation.FIGURES)}.")
+    try:
+        png = visualisation.figure_png(result, number, figure)
+    except visualisation.FigureUnavailable as error:
+        return api_error(404, "figure_unavailable", str(error))
+    return HttpResponse(png, content_type="image/png")
 
 
 @api_endpoint(methods=("GET", "POST", "PUT", "PATCH", "DELETE"))
@@ -317,6 +332,26 @@ def openapi_description(server_url: str) -> dict:
                         },
                         "401": refused["401"],
                         "403": _error_response("The token's user is neither uploader nor admin"),
+                    },
+                }
+            },
+            "/results/{id}/faces/{number}/{figure}.png": {
+                "get": {
+                    "summary": "A figure of one face of a recognize answer (its `figures` links)",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {
+                            "name": "figure",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "enum": list(visualisation.FIGURES)},
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "PNG", "content": {"image/png": {}}},
+                        "401": refused["401"],
+                        "404": _error_response("No such result (results expire), face or figure"),
                     },
                 }
             },

@@ -179,3 +179,7 @@ class RecognitionResult(models.Model):
     @property
     def is_kept(self) -> bool:
         return self.expires_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

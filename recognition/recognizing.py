@@ -255,8 +255,11 @@ def png_bytes(pixels: np.ndarray) -> bytes:
 
 
 def result_files_delete(result: RecognitionResult) -> None:
-    """Delete every file under the result's folder, and the folder where storage has them."""
-    folder = result.files_dir
+    _folder_delete(result.files_dir)
+
+
+def _folder_delete(folder: str) -> None:
+    """Delete every file in a storage folder, and the folder itself where storage has folders."""
     try:
         _, file_names = default_storage.listdir(folder)
     except FileNotFoundError:
@@ -273,9 +276,10 @@ def result_files_delete(result: RecognitionResult) -> None:
 
 def result_delete(result: RecognitionResult) -> None:
     # The row goes first: a crash in between leaves unreachable files, never a result
-    # whose page fails for want of them.
+    # whose page fails for want of them. (Deleting the row clears its pk, hence folder.)
+    folder = result.files_dir
     result.delete()
-    result_files_delete(result)
+    _folder_delete(folder)
 
 
 def results_cleanup(now=None) -> int:

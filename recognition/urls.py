@@ -36,5 +36,6 @@ urlpatterns = [
     path("api/v1/recognize", api.recognize, name="api_recognize"),
     path("api/v1/verify", api.verify, name="api_verify"),
     path("api/v1/identities", api.identity_list, name="api_identities"),
+    path("api/v1/results/<uuid:pk>/faces/<int:number>/<slug:figure>.png", api.figure, name="api_figure"),
     path("api/v1/<path:rest>", api.not_found, name="api_not_found"),
 ]

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -66,7 +65,7 @@ def _file_response(storage_name: str) -> FileResponse:
 def _result_get(request, pk) -> RecognitionResult:
     """The result, if the user may see it (their own; an admin any) and it has not expired."""
     result = get_object_or_404(RecognitionResult.objects.visible_to(request.user), pk=pk)
-    if result.expires_at is not None and result.expires_at <= timezone.now():
+    if result.is_expired:
         raise Http404("This result has expired.")
     return result
 

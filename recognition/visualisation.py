@@ -25,8 +25,8 @@ FILTERS_SHOWN = 32
 OCCLUSION_PATCH = 48
 OCCLUSION_POSITIONS = 4
 OCCLUSION_GREY = 128
-# The gallery faces an identity's centre is computed from, at most.
-IDENTITY_CENTRE_FACES = 200
+# An identity's gallery faces its heat map compares with, at most.
+IDENTITY_FACES_MAX = 2000
 
 
 class FigureUnavailable(FacesiteError):
@@ -136,48 +136,47 @@ def heatmap_figure(chip: np.ndarray, heat: np.ndarray, title: str, method: str) 
 # -- what drove the answer -------------------------------------------------------------
 
 
-def occlusion_sensitivity(chip: np.ndarray, target: np.ndarray | None, embed: Callable) -> np.ndarray:
-    """How much the similarity to target drops when each part of the face is hidden.
+def occlusion_sensitivity(chip: np.ndarray, references: np.ndarray | None, embed: Callable) -> np.ndarray:
+    """How much the face's score drops when each part of it is hidden.
 
     1. Make one copy of the chip per grid position with a grey square over it.
     2. Embed the original and every copy in one call.
-    3. Compare each embedding with target (the matched identity's centre, or without a
-       match the original face's own embedding): the drop is the square's importance.
-    4. Spread each drop over the pixels its square covered and average the overlaps.
+    3. Score each embedding as the gallery scores an identity, its best cosine similarity
+       to the references (the matched identity's faces); without a match, the similarity
+       to the original face's own embedding.
+    4. The drop from the original's score is the importance of the hidden square: spread
+       it over the square's pixels and average where squares overlap.
+    5. Blur the result by a quarter square, so the map shows regions rather than the grid.
     """
+    import cv2
+
     side = chip.shape[0]
     step = (side - OCCLUSION_PATCH) // (OCCLUSION_POSITIONS - 1)
-    corners = [
-        (top, left)
-        for top in range(0, side - OCCLUSION_PATCH + 1, step)
-        for left in range(0, side - OCCLUSION_PATCH + 1, step)
-    ]
+    starts = range(0, side - OCCLUSION_PATCH + 1, step)
+    corners = [(top, left) for top in starts for left in starts]
     occluded = []
     for top, left in corners:
         copy = chip.copy()
         copy[top : top + OCCLUSION_PATCH, left : left + OCCLUSION_PATCH] = OCCLUSION_GREY
         occluded.append(copy)
     embeddings = embed([chip, *occluded])
-    reference = embeddings[0] if target is None else target
-    baseline = float(embeddings[0] @ reference)
-    drops = baseline - embeddings[1:] @ reference
+    references = embeddings[:1] if references is None else references
+    scores = (embeddings @ references.T).max(axis=1)
+    drops = np.maximum(scores[0] - scores[1:], 0.0)
     heat, counts = np.zeros(chip.shape[:2], np.float32), np.zeros(chip.shape[:2], np.float32)
     for (top, left), drop in zip(corners, drops, strict=True):
-        heat[top : top + OCCLUSION_PATCH, left : left + OCCLUSION_PATCH] += max(0.0, float(drop))
+        heat[top : top + OCCLUSION_PATCH, left : left + OCCLUSION_PATCH] += drop
         counts[top : top + OCCLUSION_PATCH, left : left + OCCLUSION_PATCH] += 1
-    return heat / np.maximum(counts, 1)
+    return cv2.GaussianBlur(heat / np.maximum(counts, 1), (0, 0), OCCLUSION_PATCH / 4)
 
 
-def identity_centre(identity_id: int) -> np.ndarray | None:
-    """The normalised mean of an identity's FaceNet gallery embeddings, or None without any."""
+def identity_vectors(identity_id: int) -> np.ndarray | None:
+    """(N, 512) FaceNet gallery embeddings of an identity's approved faces, or None without any."""
     vectors = FaceEmbedding.objects.filter(
         embedder="facenet", face__identity_id=identity_id, face__status="approved"
-    ).values_list("vector", flat=True)[:IDENTITY_CENTRE_FACES]
+    ).values_list("vector", flat=True)[:IDENTITY_FACES_MAX]
     stacked = [np.frombuffer(bytes(vector), dtype=np.float32) for vector in vectors]
-    if not stacked:
-        return None
-    centre = np.mean(stacked, axis=0)
-    return centre / max(float(np.linalg.norm(centre)), 1e-10)
+    return np.stack(stacked) if stacked else None
 
 
 def grad_cam(model, image: np.ndarray, layer_name: str, class_index: int) -> np.ndarray:
@@ -227,9 +226,11 @@ def facenet_filters_png(result: RecognitionResult, number: int, chip: np.ndarray
 
 def facenet_heatmap_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
     gallery = result.faces[number - 1]["gallery"]
-    target = identity_centre(gallery["identity_id"]) if gallery["identity_id"] else None
-    heat = occlusion_sensitivity(chip, target, _facenet().embed_chips)
-    against = f"similarity to {gallery['name']}" if target is not None else "similarity to the face itself"
+    references = identity_vectors(gallery["identity_id"]) if gallery["identity_id"] else None
+    heat = occlusion_sensitivity(chip, references, _facenet().embed_chips)
+    against = (
+        f"similarity to {gallery['name']}" if references is not None else "similarity to the face itself"
+    )
     method = f"Occlusion sensitivity: drop in {against} when a grey square hides each part"
     return heatmap_figure(chip, heat, "Gallery (FaceNet)", method)
 

@@ -41,7 +41,12 @@ def test_the_openapi_description_lists_the_endpoints_and_the_docs_page_links_it(
     description = client.get(reverse("api_openapi")).json()
 
     assert description["openapi"].startswith("3.1")
-    assert set(description["paths"]) == {"/recognize", "/verify", "/identities"}
+    assert set(description["paths"]) == {
+        "/recognize",
+        "/verify",
+        "/identities",
+        "/results/{id}/faces/{number}/{figure}.png",
+    }
     assert {"400", "401", "403", "405", "413", "422"} <= set(
         description["paths"]["/recognize"]["post"]["responses"]
     )

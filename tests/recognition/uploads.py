@@ -54,3 +54,67 @@ def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def gallery_enrol(folder: Path, people: dict[str, list[Path]]) -> None:
+    """Import each person's photos as approved faces (MTCNN crops) and embed them in the gallery."""
+    import shutil
+
+    from pipeline.importer import faces_import
+    from recognition.gallery import gallery_sync
+
+    for name, paths in people.items():
+        (folder / name).mkdir(parents=True)
+        for path in paths:
+            shutil.copy(path, folder / name / path.name)
+    faces_import(path=folder, detector_name="mtcnn", approve=True)
+    gallery_sync()
+
+
+def gallery_add_strangers(count: int, seed: int = 0) -> None:
+    """Identities whose one approved face has a random embedding: names for a top 5 to rank."""
+    from identities.models import Face
+    from recognition.models import FaceEmbedding
+    from tests.factories import make_face, make_identity
+
+    vectors = np.random.default_rng(seed).normal(size=(count, 512)).astype(np.float32)
+    for number, vector in enumerate(vectors, start=1):
+        face = make_face(make_identity(f"Stranger {number}"), status=Face.Status.APPROVED)
+        vector /= np.linalg.norm(vector)
+        FaceEmbedding.objects.create(face=face, embedder="facenet", vector=vector.tobytes())
+
+
+def tiny_active_model(identities, architecture: str = "small_cnn", unknown_threshold: float = 0.0):
+    """An untrained small CNN (or FaceNet head), saved as training saves it, and active.
+
+    Its answers mean nothing; what it shows is that the page, the API and the figures
+    work with any Keras model the registry hands them. (Fitting it, even for a step,
+    would add seconds of graph building and change nothing these tests look at.)
+    """
+    import keras
+
+    from pipeline.models import DatasetVersion
+    from recognition.models import ModelVersion
+    from recognition.predicting import model_forget
+    from recognition.training import make_model
+
+    input_shape = (512,) if architecture == "facenet_head" else (32, 32, 3)
+    dataset = DatasetVersion.objects.create(status=DatasetVersion.Status.READY, name="tiny")
+    model_version = ModelVersion.objects.create(
+        dataset=dataset,
+        architecture=architecture,
+        config={"input_size": 32},
+        status=ModelVersion.Status.READY,
+        classes=[{"identity_id": identity.pk, "name": identity.name} for identity in identities],
+        unknown_threshold=unknown_threshold,
+        is_active=True,
+    )
+    model_version.artifact_dir = f"models/{model_version.pk}"
+    model_version.save(update_fields=["artifact_dir"])
+    # A rolled-back test frees its ids for the next, whose model must not be the cached one.
+    model_forget(model_version.pk)
+    keras.utils.set_random_seed(0)
+    model = make_model(architecture, input_shape, len(identities))
+    model_version.artifact_path().mkdir(parents=True)
+    model.save(model_version.model_path())
+    return model_version
