@@ -1,0 +1,161 @@
+"""Latency of the recognize service for a 640x480 photo with one face, and of its figures.
+
+    .venv/bin/python benchmarks/recognition_latency.py          # gallery of 10,000, small CNN active
+    .venv/bin/python benchmarks/recognition_latency.py --model none --gallery 100000
+
+1. Migrate a scratch SQLite database and fill the gallery with --gallery random unit
+   embeddings (search time depends on the gallery's size, not on what the vectors say).
+2. With --model small_cnn (default), facenet_head or inception_v3, save an untrained model
+   of that architecture at the training defaults' input size and make it active: its
+   prediction costs the same as a trained one's.
+3. Compose the photo: a CelebA photo scaled to 400 pixels high on a 640x480 grey canvas.
+4. Warm up (model loads, graph builds), then time --runs calls of photo_recognize, the
+   whole service the upload page and the API call: decode, detect, chip, embed, gallery
+   search, model prediction, storing the result (and the expired-result cleanup).
+5. Time drawing each figure of the face from scratch (no cache), --figure-runs times.
+"""
+
+import argparse
+import io
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gallery_search import django_setup, populate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PHOTO = PROJECT_ROOT / "tests" / "fixtures" / "celeba" / "7221" / "012125.jpg"
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--gallery", type=int, default=10_000, help="gallery embeddings (default 10,000)")
+    parser.add_argument("--model", default="small_cnn", help="small_cnn, facenet_head, inception_v3 or none")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--figure-runs", type=int, default=3)
+    parser.add_argument("--photo", type=Path, default=DEFAULT_PHOTO, help="a photo with one face")
+    return parser.parse_args()
+
+
+def photo_compose(path: Path) -> bytes:
+    from PIL import Image
+
+    with Image.open(path) as source:
+        face = source.convert("RGB")
+    face = face.resize((round(face.width * 400 / face.height), 400), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", (640, 480), (128, 128, 128))
+    canvas.paste(face, ((640 - face.width) // 2, 40))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def model_activate(architecture: str, identities: int = 100):
+    """An untrained model of the architecture, saved as training saves it, and active."""
+    from identities.models import Identity
+    from pipeline.models import DatasetVersion
+    from recognition.models import ModelVersion
+    from recognition.training import EMBEDDING_SIZE, TrainingConfig, make_model
+
+    size = TrainingConfig().input_size if architecture != "inception_v3" else 160
+    people = list(Identity.objects.order_by("pk")[:identities])
+    model_version = ModelVersion.objects.create(
+        dataset=DatasetVersion.objects.create(status=DatasetVersion.Status.READY, name="bench"),
+        architecture=architecture,
+        config={"input_size": size},
+        status=ModelVersion.Status.READY,
+        classes=[{"identity_id": person.pk, "name": person.name} for person in people],
+        unknown_threshold=0.5,
+        is_active=True,
+    )
+    model_version.artifact_dir = f"models/{model_version.pk}"
+    model_version.save(update_fields=["artifact_dir"])
+    input_shape = (EMBEDDING_SIZE,) if architecture == "facenet_head" else (size, size, 3)
+    model_version.artifact_path().mkdir(parents=True)
+    make_model(architecture, input_shape, len(people)).save(model_version.model_path())
+    return model_version
+
+
+def percentiles(milliseconds: list[float]) -> tuple[float, float]:
+    ordered = sorted(milliseconds)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def recognition_measure(data: bytes, user, runs: int):
+    from recognition.recognizing import Timings, photo_recognize
+
+    for _ in range(3):
+        result = photo_recognize(data=data, user=user, keep=False)
+    assert len(result.faces) == 1, f"expected one face, found {len(result.faces)}"
+    totals, stages = [], []
+    for _ in range(runs):
+        timings = Timings()
+        started = time.perf_counter()
+        result = photo_recognize(data=data, user=user, keep=False, timings=timings)
+        totals.append((time.perf_counter() - started) * 1000)
+        stages.append(timings.stages)
+    p50, p95 = percentiles(totals)
+    print(f"\nrecognize, {runs} runs (ms): p50 {p50:.0f}  p95 {p95:.0f}  max {max(totals):.0f}")
+    for stage in stages[0]:
+        stage_p50, stage_p95 = percentiles([each[stage] * 1000 for each in stages])
+        print(f"  {stage:<10} p50 {stage_p50:7.1f}  p95 {stage_p95:7.1f}")
+    return result
+
+
+def figures_measure(result, runs: int) -> None:
+    from django.core.files.storage import default_storage
+
+    from recognition.visualisation import FIGURES, FigureUnavailable, figure_png
+
+    print(f"\nfigures, drawn from scratch, {runs} runs each after one warm-up (ms)")
+    for figure in FIGURES:
+        cache_name = f"{result.files_dir}/face-1-{figure}.png"
+        times = []
+        try:
+            for _ in range(runs + 1):
+                default_storage.delete(cache_name)
+                started = time.perf_counter()
+                figure_png(result, 1, figure)
+                times.append((time.perf_counter() - started) * 1000)
+        except FigureUnavailable as reason:
+            print(f"  {figure:<22} n/a: {reason}")
+            continue
+        p50, _ = percentiles(times[1:])
+        print(f"  {figure:<22} p50 {p50:6.0f}  first {times[0]:6.0f}")
+        started = time.perf_counter()
+        figure_png(result, 1, figure)
+        print(f"  {'':<22} cached {(time.perf_counter() - started) * 1000:.1f}")
+
+
+def main() -> None:
+    options = arguments()
+    work_directory = Path(tempfile.mkdtemp(prefix="facesite-bench-"))
+    try:
+        django_setup(f"sqlite:///{work_directory / 'bench.sqlite3'}", work_directory)
+        import os
+
+        from django.contrib.auth import get_user_model
+
+        started = time.perf_counter()
+        populate(options.gallery, 10)
+        seconds = time.perf_counter() - started
+        print(f"{os.cpu_count()} CPUs; gallery of {options.gallery:,} embeddings made in {seconds:.0f} s")
+        if options.model != "none":
+            print(f"active model: untrained {options.model}, {model_activate(options.model).config}")
+        user = get_user_model().objects.create_user("bench")
+        data = photo_compose(options.photo)
+        print(f"photo: 640x480 JPEG, {len(data):,} bytes, from {options.photo.name}")
+        result = recognition_measure(data, user, options.runs)
+        figures_measure(result, options.figure_runs)
+    finally:
+        shutil.rmtree(work_directory, ignore_errors=True)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
