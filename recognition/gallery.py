@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from identities.models import Face, Identity
 from recognition.matches import Match
@@ -38,7 +38,11 @@ LFW_VERIFICATION_THRESHOLD = 0.40
 OPEN_SET_FAR = 0.01
 # Below this many identities, a leave-one-identity-out estimate says too little.
 CALIBRATION_MIN_IDENTITIES = 10
-CALIBRATION_MAX_PROBES = 2000
+# Probes for the estimate: 1,000 against 100,000 faces is about a second on 2 cores.
+CALIBRATION_MAX_PROBES = 1000
+# The estimate is kept while the gallery's faces and identities stay within this
+# fraction of what it was made on, so approving one face never costs a recalibration.
+CALIBRATION_REUSE = 0.05
 
 
 # -- keeping the rows up to date ---------------------------------------------------------
@@ -167,7 +171,6 @@ class GalleryMatrix:
     group_starts: np.ndarray  # first row of each identity
     group_identity_ids: np.ndarray  # identity of each group
     names: dict[int, str]
-    threshold: float | None = None
 
 
 _matrix: GalleryMatrix | None = None
@@ -175,13 +178,21 @@ _matrix_lock = threading.Lock()
 
 
 def _signature() -> tuple:
-    """What changes whenever the search would: rows added or removed (count, largest id),
-    identities merged away, deleted or created (count, largest id) or (un)archived."""
-    rows = FaceEmbedding.objects.filter(embedder=EMBEDDER).aggregate(count=Count("pk"), last=Max("pk"))
-    people = Identity.objects.aggregate(
-        count=Count("pk"), last=Max("pk"), archived=Sum("pk", filter=Q(archived=True))
+    """What changes whenever the search would: rows added or removed (count, newest row),
+    identities merged away, deleted or created (count, newest) or (un)archived.
+
+    The newest rows' creation times guard against ids used again, which SQLite does
+    after a test's rollback.
+    """
+    embeddings = FaceEmbedding.objects.filter(embedder=EMBEDDER)
+    people = Identity.objects.aggregate(count=Count("pk"), archived=Sum("pk", filter=Q(archived=True)))
+    return (
+        embeddings.count(),
+        embeddings.order_by("-pk").values_list("pk", "created_at").first(),
+        people["count"],
+        Identity.objects.order_by("-pk").values_list("pk", "created_at").first(),
+        people["archived"],
     )
-    return (rows["count"], rows["last"], people["count"], people["last"], people["archived"])
 
 
 def _matrix_load(signature: tuple) -> GalleryMatrix:
@@ -210,6 +221,13 @@ def gallery_matrix() -> GalleryMatrix:
         if _matrix is None or _matrix.signature != signature:
             _matrix = _matrix_load(signature)
         return _matrix
+
+
+def gallery_cache_clear() -> None:
+    """Forget this process's copy of the gallery and its threshold (for tests)."""
+    global _matrix, _calibration
+    with _matrix_lock:
+        _matrix, _calibration = None, None
 
 
 def gallery_size() -> int:
@@ -291,6 +309,23 @@ def open_set_threshold(matrix: GalleryMatrix, far: float = OPEN_SET_FAR, seed: i
     return float(np.quantile(np.concatenate(stranger_scores), 1 - far))
 
 
+@dataclass(frozen=True)
+class Calibration:
+    faces: int
+    identities: int
+    threshold: float
+
+    def fits(self, matrix: GalleryMatrix) -> bool:
+        return _near(self.faces, len(matrix.vectors)) and _near(self.identities, len(matrix.group_starts))
+
+
+def _near(calibrated: int, now: int) -> bool:
+    return abs(now - calibrated) <= CALIBRATION_REUSE * calibrated
+
+
+_calibration: Calibration | None = None
+
+
 def gallery_threshold() -> float:
     """The identity score below which a face is "unknown".
 
@@ -298,9 +333,14 @@ def gallery_threshold() -> float:
     approved gallery, but never below the 1:1 verification threshold, so the upload page
     never names someone the verification page would call a different person. With
     fewer than CALIBRATION_MIN_IDENTITIES identities, the verification threshold alone.
+    Recomputed only when the gallery has grown or shrunk by CALIBRATION_REUSE.
     """
+    global _calibration
     matrix = gallery_matrix()
-    if matrix.threshold is None:
+    calibration = _calibration
+    if calibration is None or not calibration.fits(matrix):
         calibrated = open_set_threshold(matrix)
-        matrix.threshold = max(calibrated or 0.0, verification_threshold())
-    return matrix.threshold
+        threshold = max(calibrated or 0.0, verification_threshold())
+        calibration = Calibration(len(matrix.vectors), len(matrix.group_starts), threshold)
+        _calibration = calibration
+    return calibration.threshold

@@ -17,6 +17,14 @@ from tests.recognition.gallery_faces import person_crops, stored_face
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fresh_gallery():
+    # Each test builds its own gallery; the process's copy of the last one must go.
+    from recognition.gallery import gallery_cache_clear
+
+    gallery_cache_clear()
+
+
 def probe(person: str, number: int) -> np.ndarray:
     """The embedding of one fixture photo's face, as the upload page would compute it."""
     crop = person_crops(person)[number]

@@ -20,6 +20,14 @@ from tests.workers import burst_work
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def fresh_gallery():
+    # Each test builds its own gallery; the process's copy of the last one must go.
+    from recognition.gallery import gallery_cache_clear
+
+    gallery_cache_clear()
+
+
 def embedded_face_ids() -> set[int]:
     return set(FaceEmbedding.objects.filter(embedder=EMBEDDER).values_list("face_id", flat=True))
 

@@ -20,6 +20,14 @@ from tests.factories import make_identity, make_pending_faces
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fresh_gallery():
+    # Each test builds its own gallery; the process's copy of the last one must go.
+    from recognition.gallery import gallery_cache_clear
+
+    gallery_cache_clear()
+
+
 def unit(vector: np.ndarray) -> np.ndarray:
     return vector / np.linalg.norm(vector, axis=-1, keepdims=True)
 
