@@ -113,13 +113,12 @@ def result_json(request, result: RecognitionResult) -> dict:
     def absolute(name: str, *args) -> str:
         return request.build_absolute_uri(reverse(name, args=args))
 
+    figures = visualisation.figures_available(result)
     faces = [
         {
             **face,
             "figures": {
-                figure: absolute("api_figure", result.pk, face["number"], figure)
-                for figure in visualisation.FIGURES
-                if figure.startswith("facenet") or face["model"]
+                figure: absolute("api_figure", result.pk, face["number"], figure) for figure in figures
             },
         }
         for face in result.faces

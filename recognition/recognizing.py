@@ -332,10 +332,10 @@ def _largest_face_chip(data: bytes, which: str) -> tuple[np.ndarray, dict]:
 def photos_verify(*, first: bytes, second: bytes) -> Verification:
     """Compare the largest face of each photo: cosine similarity of their FaceNet embeddings
     against the verification threshold. Nothing is stored."""
-    first_chip, first_box = _largest_face_chip(first, "first")
-    second_chip, second_box = _largest_face_chip(second, "second")
     from recognition.gallery import verification_threshold
 
+    first_chip, first_box = _largest_face_chip(first, "first")
+    second_chip, second_box = _largest_face_chip(second, "second")
     embeddings = _embed([first_chip, second_chip])
     similarity = float(np.dot(embeddings[0], embeddings[1]))
     return Verification(similarity, float(verification_threshold()), (first_box, second_box))

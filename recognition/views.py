@@ -81,7 +81,7 @@ def recognition_result(request, pk):
     result = _result_get(request, pk)
     context = {
         "result": result,
-        "figures": visualisation.FIGURES,
+        "figures": visualisation.figures_available(result),
         "add_form": AddToIdentityForm() if request.user.has_perm(MANAGE) else None,
     }
     return render(request, "recognition/result.html", context)

@@ -323,6 +323,13 @@ FIGURES: dict[str, tuple[str, Callable]] = {
 }
 
 
+def figures_available(result: RecognitionResult) -> dict[str, str]:
+    """The figures a result's faces have: FaceNet's always, the model's if it sees pixels."""
+    model_version = result.model_version
+    sees_pixels = model_version is not None and model_version.architecture != "facenet_head"
+    return {slug: label for slug, (label, _) in FIGURES.items() if sees_pixels or slug.startswith("facenet")}
+
+
 def figure_png(result: RecognitionResult, number: int, figure: str) -> bytes:
     """A face's figure, drawn on first request and read from beside the result after that."""
     from recognition.recognizing import result_chip

@@ -84,5 +84,7 @@ def test_a_model_that_sees_embeddings_has_no_pixel_figures(uploader_web, db):
     response = uploader_web.get(figure_url(result, "model-heatmap"))
 
     assert response.status_code == 404 and "works on FaceNet embeddings" in response.content.decode()
+    page = uploader_web.get(result.get_absolute_url()).content.decode()
+    assert figure_url(result, "facenet-heatmap") in page and figure_url(result, "model-heatmap") not in page
     assert uploader_web.get(figure_url(result, "no-such-figure")).status_code == 404
     assert uploader_web.get(figure_url(result, "facenet-filters", number=2)).status_code == 404
