@@ -26,7 +26,12 @@ def test_an_admin_adds_a_face_of_a_group_photo_to_an_identity(client, admin):
     box = result.faces[number - 1]["box"]
     assert "waits in the review queue" in response.content.decode()
     assert face.identity == john and face.status == Face.Status.PENDING
-    assert (face.box_left, face.box_top, face.box_width, face.box_height) == tuple(box.values())
+    assert (face.box_left, face.box_top, face.box_width, face.box_height) == (
+        box["left"],
+        box["top"],
+        box["width"],
+        box["height"],
+    )
     assert face.source_image.origin == SourceImage.Origin.UPLOAD
     assert (face.source_image.width, face.source_image.height) == (result.width, result.height)
     john.refresh_from_db()
