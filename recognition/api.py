@@ -5,6 +5,7 @@ or, from the browser, with the session, which then needs a CSRF token on a POST.
 answer is JSON, errors included: `{"error": {"code": ..., "message": ...}}`.
 """
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,6 +27,7 @@ from recognition import recognizing, tokens, visualisation
 from recognition.models import RecognitionResult
 from recognition.views import MANAGE, RECOGNIZE, problem_status
 
+logger = logging.getLogger(__name__)
 IDENTITIES_PER_PAGE = 50
 IDENTITIES_PER_PAGE_MAX = 200
 # A request body larger than two photos at the byte limit plus form overhead is refused
@@ -81,6 +83,12 @@ def api_endpoint(*permissions: str, methods: tuple[str, ...]) -> Callable:
                 return view(request, *args, **kwargs)
             except FacesiteError as error:
                 return api_error(problem_status(error), getattr(error, "kind", "bad_request"), str(error))
+            except Exception:
+                # A script reads JSON whatever happens; the traceback goes to the log.
+                logger.exception("API request %s %s failed", request.method, request.path)
+                return api_error(
+                    500, "internal_error", "Something went wrong on the server; it has been logged."
+                )
 
         return wrapped
 

@@ -32,6 +32,9 @@ UPLOAD_FORMATS = {"JPEG", "PNG", "WEBP"}
 # uncertain (cosine similarity for the gallery, probability for a trained model).
 UNCERTAIN_BAND = 0.1
 TOP_K = 5
+# Expired results an upload deletes before its own, so that an upload after a quiet
+# week stays quick; `manage.py recognition_cleanup` deletes every one.
+CLEANUP_PER_UPLOAD = 20
 
 
 class NoFaceFound(FacesiteError):
@@ -197,7 +200,7 @@ def photo_recognize(*, data: bytes, user, keep: bool, timings: Timings | None = 
     3. Store the photo and each face's chip under the result's folder, then its row.
        The photo stays only as long as the result (kept: until the user deletes it).
     """
-    results_cleanup()
+    results_cleanup(limit=CLEANUP_PER_UPLOAD)
     timings = timings or Timings()
     recognition = photo_analyse(data, timings)
     return timings.measure("store", _result_store, recognition, data, user=user, keep=keep)
@@ -282,9 +285,9 @@ def result_delete(result: RecognitionResult) -> None:
     _folder_delete(folder)
 
 
-def results_cleanup(now=None) -> int:
-    """Delete expired results with their files; returns how many went."""
-    expired = list(RecognitionResult.objects.expired(now))
+def results_cleanup(now=None, limit: int | None = None) -> int:
+    """Delete expired results with their files (at most limit of them); returns how many went."""
+    expired = list(RecognitionResult.objects.expired(now).order_by("expires_at")[:limit])
     for result in expired:
         result_delete(result)
     return len(expired)

@@ -1,5 +1,7 @@
 """Who may call the API: tokens, revoked tokens, roles, sessions with CSRF; errors are JSON."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -58,11 +60,32 @@ def test_a_token_acts_with_its_users_roles(client, reviewer, admin):
     assert_json_error(client.post(reverse("api_verify"), **bearer(admin)), 403, "forbidden")
 
 
-def test_using_a_token_notes_when_it_was_last_used(client, uploader):
+def test_using_a_token_notes_when_it_was_last_used_at_most_once_a_minute(client, uploader):
     headers = bearer(uploader)
     client.get(reverse("api_identities"), **headers)
+    first_use = ApiToken.objects.get(user=uploader).last_used_at
 
-    assert ApiToken.objects.get(user=uploader).last_used_at is not None
+    client.get(reverse("api_identities"), **headers)
+    assert ApiToken.objects.get(user=uploader).last_used_at == first_use
+    ApiToken.objects.update(last_used_at=first_use - timedelta(minutes=2))
+    client.get(reverse("api_identities"), **headers)
+
+    assert first_use is not None
+    assert ApiToken.objects.get(user=uploader).last_used_at > first_use
+
+
+def test_an_unexpected_failure_is_a_json_500(client, uploader, monkeypatch):
+    from recognition import recognizing
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(recognizing, "photos_verify", broken)
+    photos = {"image1": upload(faceless_photo()), "image2": upload(faceless_photo())}
+    response = client.post(reverse("api_verify"), photos, **bearer(uploader))
+
+    assert_json_error(response, 500, "internal_error")
+    assert "disk on fire" not in response.content.decode()
 
 
 def test_wrong_method_and_unknown_endpoint_are_json(client, uploader):
