@@ -6,7 +6,9 @@ active, that model's (softmax top 5, unknown below its threshold). A result reco
 keeps what the result page and its figures need, for FACESITE_RESULT_TTL_HOURS.
 """
 
+import contextlib
 import io
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -269,12 +271,9 @@ def _folder_delete(folder: str) -> None:
         return
     for file_name in file_names:
         default_storage.delete(f"{folder}/{file_name}")
-    if hasattr(default_storage, "path"):
-        import contextlib
-        import os
-
-        with contextlib.suppress(OSError):
-            os.rmdir(default_storage.path(folder))
+    # Object stores have no folders (path() raises NotImplementedError there).
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.rmdir(default_storage.path(folder))
 
 
 def result_delete(result: RecognitionResult) -> None:
