@@ -35,7 +35,7 @@ def problem_status(error: FacesiteError) -> int:
 @role_required(RECOGNIZE)
 @require_http_methods(["GET", "POST"])
 def recognize(request):
-    form = RecognizeForm(request.POST or None, request.FILES or None)
+    form = RecognizeForm(request.POST, request.FILES) if request.method == "POST" else RecognizeForm()
     if request.method == "POST" and form.is_valid():
         try:
             data = recognizing.upload_read(form.cleaned_data["image"])
@@ -154,7 +154,7 @@ def recognition_face_add(request, pk, number: int):
 @role_required(RECOGNIZE)
 @require_http_methods(["GET", "POST"])
 def verify(request):
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     context = {"form": form}
     status = 200
     if request.method == "POST" and form.is_valid():

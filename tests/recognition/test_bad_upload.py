@@ -102,3 +102,10 @@ def test_verification_names_the_photo_without_a_face(uploader_web, client, uploa
 
     assert page.status_code == 422 and "No face found in the second photo" in page.content.decode()
     assert api.status_code == 400 and api.json()["error"]["message"].startswith("The second photo:")
+
+
+def test_a_form_sent_without_a_file_asks_for_one(uploader_web):
+    response = uploader_web.post(reverse("recognize"), {})
+
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    assert_nothing_stored()
