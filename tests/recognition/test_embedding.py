@@ -82,3 +82,12 @@ def test_feature_maps_and_filters_for_figures(people):
     assert sides == sorted(sides, reverse=True)
     assert all(maps[layer].shape[0] == 1 for layer in layers)
     assert embedder.first_layer_filters().shape == (3, 3, 3, 32)
+
+
+def test_the_mirrored_option_adds_the_mirror_images_embedding(people):
+    embedder = facenet_embedder()
+    chip = people["7221"][0]
+    plain, mirrored_only = embedder.embed_chips([chip, chip[:, ::-1]], mirror=False)
+    (both,) = embedder.embed_chips([chip], mirror=True)
+    expected = (plain + mirrored_only) / np.linalg.norm(plain + mirrored_only)
+    np.testing.assert_allclose(both, expected, atol=1e-5)
