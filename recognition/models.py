@@ -127,6 +127,9 @@ class RecognitionResultQuerySet(models.QuerySet):
     def expired(self, now=None):
         return self.filter(expires_at__lte=now or timezone.now())
 
+    def live(self):
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
     def visible_to(self, user):
         """A user sees their own results; admins see everyone's (to add faces to identities)."""
         if user.has_perm("identities.manage_identities"):

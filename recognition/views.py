@@ -21,6 +21,7 @@ from recognition.models import ApiToken, RecognitionResult
 RECOGNIZE = "identities.recognize_faces"
 MANAGE = "identities.manage_identities"
 ANY_ROLE = (MANAGE, "identities.review_faces", RECOGNIZE)
+RECENT_RESULTS = 20
 
 
 def problem_status(error: FacesiteError) -> int:
@@ -48,7 +49,11 @@ def recognize(request):
 
 
 def _recognize_page(request, form: RecognizeForm, status: int):
-    context = {"form": form, "ttl_hours": settings.FACESITE_RESULT_TTL_HOURS}
+    context = {
+        "form": form,
+        "ttl_hours": settings.FACESITE_RESULT_TTL_HOURS,
+        "results": RecognitionResult.objects.live().filter(user=request.user)[:RECENT_RESULTS],
+    }
     return render(request, "recognition/recognize.html", context, status=status)
 
 

@@ -93,3 +93,13 @@ def test_a_result_is_only_for_its_owner_and_admins(client, uploader, admin, db):
     assert client.get(reverse("recognition_result", args=[result.pk])).status_code == 404
     client.force_login(admin)
     assert client.get(reverse("recognition_photo", args=[result.pk])).status_code == 200
+
+
+def test_the_upload_page_lists_your_live_and_kept_results(uploader_web, uploader, admin):
+    live, kept = stored_result(uploader), stored_result(uploader, keep=True, age_hours=100)
+    expired, others = stored_result(uploader, age_hours=30), stored_result(admin)
+
+    page = uploader_web.get(reverse("recognize")).content.decode()
+
+    assert live.get_absolute_url() in page and kept.get_absolute_url() in page
+    assert expired.get_absolute_url() not in page and others.get_absolute_url() not in page
