@@ -8,6 +8,7 @@ keeps what the result page and its figures need, for FACESITE_RESULT_TTL_HOURS.
 
 import contextlib
 import io
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from identities.images import DecodedImage, ImageRejected, image_decode
 from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
 from recognition.matches import Match
 from recognition.models import ModelVersion, RecognitionResult
+
+logger = logging.getLogger(__name__)
 
 # Uploads for recognition: photos, in the formats browsers and phones produce.
 UPLOAD_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -129,10 +132,19 @@ def model_answers(model_version: ModelVersion, chips: list[np.ndarray]) -> list[
     label = f"Trained model: {model_version}"
     # A model without a calibrated threshold never calls a face unknown.
     threshold = model_version.unknown_threshold or 0.0
-    return [
-        answer(matches, threshold=threshold, method="model", label=label)
-        for matches in model_predict(model_version, chips)
-    ]
+    try:
+        predictions = model_predict(model_version, chips)
+    except Exception:
+        # A broken model (say, its files were removed by hand) must not cost the user
+        # the gallery's answer: say so on each face and log the cause.
+        logger.exception("%s could not predict", model_version)
+        unusable = {
+            "method": "model",
+            "label": label,
+            "error": "The active model could not be used; see the log.",
+        }
+        return [dict(unusable) for _ in chips]
+    return [answer(matches, threshold=threshold, method="model", label=label) for matches in predictions]
 
 
 def active_model() -> ModelVersion | None:

@@ -270,12 +270,16 @@ def _result_model(result: RecognitionResult):
 
     if result.model_version is None:
         raise FigureUnavailable("No trained model answered for this photo.")
-    layers = model_image_layer_names(result.model_version)
+    try:
+        layers = model_image_layer_names(result.model_version)
+        model = model_keras(result.model_version) if layers else None
+    except Exception as error:
+        raise FigureUnavailable(f"{result.model_version} could not be loaded ({error}).") from error
     if not layers:
         raise FigureUnavailable(
             f"{result.model_version} works on FaceNet embeddings, not on pixels: see the gallery's figures."
         )
-    return model_keras(result.model_version), layers
+    return model, layers
 
 
 def model_input(model_version, chip: np.ndarray) -> np.ndarray:
@@ -326,7 +330,8 @@ FIGURES: dict[str, tuple[str, Callable]] = {
 def figures_available(result: RecognitionResult) -> dict[str, str]:
     """The figures a result's faces have: FaceNet's always, the model's if it sees pixels."""
     model_version = result.model_version
-    sees_pixels = model_version is not None and model_version.architecture != "facenet_head"
+    answered = all(face["model"] and "error" not in face["model"] for face in result.faces)
+    sees_pixels = model_version is not None and answered and model_version.architecture != "facenet_head"
     return {slug: label for slug, (label, _) in FIGURES.items() if sees_pixels or slug.startswith("facenet")}
 
 

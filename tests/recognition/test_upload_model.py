@@ -26,3 +26,20 @@ def test_the_active_models_top_five_is_shown_beside_the_gallerys(uploader_web, d
     assert model["unknown"] and model["threshold"] == 0.99
     page = uploader_web.get(result.get_absolute_url()).content.decode()
     assert str(model_version) in page and "Person" in page
+
+
+def test_a_broken_model_leaves_the_gallerys_answer(uploader_web, db):
+    import shutil
+
+    model_version = tiny_active_model([make_identity("A"), make_identity("B")])
+    shutil.rmtree(model_version.artifact_path())
+
+    response = uploader_web.post(reverse("recognize"), {"image": upload(photo(JOHN))})
+
+    [face] = RecognitionResult.objects.get().faces
+    assert response.status_code == 302
+    assert face["gallery"]["method"] == "gallery" and "could not be used" in face["model"]["error"]
+    page = uploader_web.get(response["Location"]).content.decode()
+    assert "could not be used" in page and "model-heatmap" not in page
+    figure = uploader_web.get(response["Location"] + "faces/1/model-heatmap.png")
+    assert figure.status_code == 404 and "could not be loaded" in figure.content.decode()
