@@ -266,6 +266,7 @@ def openapi_description(server_url: str) -> dict:
             "name": {"type": ["string", "null"]},
             "identity_id": {"type": ["integer", "null"]},
             "matches": {"type": "array", "maxItems": 5, "items": match},
+            "error": {"type": "string", "description": "Only when the active model could not be used"},
         },
     }
     box = {
