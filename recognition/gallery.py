@@ -167,10 +167,12 @@ class GalleryMatrix:
 
     signature: tuple
     vectors: np.ndarray  # (N, 512) float32
-    identity_ids: np.ndarray  # (N,) per row
-    group_starts: np.ndarray  # first row of each identity
-    group_identity_ids: np.ndarray  # identity of each group
-    names: dict[int, str]
+    identity_ids: np.ndarray  # (N,) per row, ascending
+
+    def __post_init__(self) -> None:
+        ids = self.identity_ids
+        self.group_starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, int)
+        self.group_identity_ids = ids[self.group_starts]
 
 
 _matrix: GalleryMatrix | None = None
@@ -195,31 +197,64 @@ def _signature() -> tuple:
     )
 
 
-def _matrix_load(signature: tuple) -> GalleryMatrix:
-    rows = list(
-        FaceEmbedding.objects.filter(embedder=EMBEDDER, face__identity__archived=False)
-        .order_by("face__identity_id", "pk")
-        .values_list("face__identity_id", "vector")
-    )
+def _rows_matrix(
+    signature: tuple, rows: list[tuple[int, bytes]], base: GalleryMatrix | None = None
+) -> GalleryMatrix:
+    """A matrix of (identity id, vector bytes) rows, added to base's rows if given."""
     identity_ids = np.array([identity_id for identity_id, _ in rows], dtype=np.int64)
-    vectors = (
-        np.frombuffer(b"".join(bytes(vector) for _, vector in rows), dtype=np.float32).reshape(len(rows), -1)
-        if rows
-        else np.zeros((0, 512), dtype=np.float32)
+    vectors = np.frombuffer(b"".join(bytes(vector) for _, vector in rows), dtype=np.float32).reshape(
+        len(rows), 512
     )
-    starts = np.flatnonzero(np.r_[True, identity_ids[1:] != identity_ids[:-1]]) if rows else np.zeros(0, int)
-    group_ids = identity_ids[starts]
-    names = dict(Identity.objects.filter(pk__in=group_ids.tolist()).values_list("pk", "name"))
-    return GalleryMatrix(signature, vectors, identity_ids, starts, group_ids, names)
+    if base is not None:
+        identity_ids = np.concatenate([base.identity_ids, identity_ids])
+        vectors = np.concatenate([base.vectors, vectors])
+    order = np.argsort(identity_ids, kind="stable")
+    return GalleryMatrix(signature, vectors[order], identity_ids[order])
+
+
+def _matrix_load(signature: tuple) -> GalleryMatrix:
+    rows = FaceEmbedding.objects.filter(embedder=EMBEDDER, face__identity__archived=False).values_list(
+        "face__identity_id", "vector"
+    )
+    return _rows_matrix(signature, list(rows))
+
+
+def _still_there(model, newest: tuple | None) -> bool:
+    return newest is not None and model.objects.filter(pk=newest[0], created_at=newest[1]).exists()
+
+
+def _matrix_extend(matrix: GalleryMatrix, signature: tuple) -> GalleryMatrix | None:
+    """matrix with the rows added since it was loaded, or None if anything else changed
+    (a row or an identity gone, an identity (un)archived): approving faces then costs
+    reading the new rows only, not the whole gallery."""
+    count, newest, identities, newest_identity, archived = matrix.signature
+    if archived != signature[4] or not _still_there(FaceEmbedding, newest):
+        return None
+    if not _still_there(Identity, newest_identity):
+        return None
+    if signature[2] != identities + Identity.objects.filter(pk__gt=newest_identity[0]).count():
+        return None
+    added = list(
+        FaceEmbedding.objects.filter(embedder=EMBEDDER, pk__gt=newest[0]).values_list(
+            "face__identity_id", "face__identity__archived", "vector"
+        )
+    )
+    if signature[0] != count + len(added):
+        return None
+    rows = [(identity_id, vector) for identity_id, is_archived, vector in added if not is_archived]
+    return _rows_matrix(signature, rows, base=matrix)
 
 
 def gallery_matrix() -> GalleryMatrix:
-    """The process's copy of the gallery, reloaded only when its signature changed."""
+    """The process's copy of the gallery: extended with new rows when only rows were
+    added, reloaded when anything else in its signature changed."""
     global _matrix
     signature = _signature()
     with _matrix_lock:
-        if _matrix is None or _matrix.signature != signature:
+        if _matrix is None:
             _matrix = _matrix_load(signature)
+        elif _matrix.signature != signature:
+            _matrix = _matrix_extend(_matrix, signature) or _matrix_load(signature)
         return _matrix
 
 
@@ -256,21 +291,24 @@ def gallery_identify(embeddings: np.ndarray, k: int = 5) -> list[list[Match]]:
         return [[] for _ in embeddings]
     scores = identity_scores(matrix, embeddings)
     k = min(k, scores.shape[1])
-    results = []
+    tops = []
     for row in scores:
         top = np.argpartition(-row, k - 1)[:k]
-        top = top[np.argsort(-row[top], kind="stable")]
-        results.append(
-            [
-                Match(
-                    int(matrix.group_identity_ids[i]),
-                    matrix.names[int(matrix.group_identity_ids[i])],
-                    float(row[i]),
-                )
-                for i in top
-            ]
-        )
-    return results
+        tops.append(top[np.argsort(-row[top], kind="stable")])
+    identity_ids = {int(matrix.group_identity_ids[i]) for top in tops for i in top}
+    # Names are read now, not kept with the matrix, so a renamed identity shows its new name.
+    names = dict(Identity.objects.filter(pk__in=identity_ids).values_list("pk", "name"))
+    return [
+        [
+            Match(
+                int(matrix.group_identity_ids[i]),
+                names.get(int(matrix.group_identity_ids[i]), ""),
+                float(row[i]),
+            )
+            for i in top
+        ]
+        for row, top in zip(scores, tops, strict=True)
+    ]
 
 
 # -- thresholds ---------------------------------------------------------------------------

@@ -108,3 +108,28 @@ def test_archived_identities_are_not_named(gallery, admin):
 def test_an_empty_gallery_answers_no_matches():
     assert gallery_identify(probe("7221", 0), k=5) == [[]]
     assert gallery_size() == 0
+
+
+def test_new_approved_faces_are_found_without_reloading_the_whole_gallery(gallery, monkeypatch):
+    gallery_identify(probe("7221", 2), k=1)
+    from recognition import gallery as gallery_module
+
+    def no_full_reload(signature):
+        raise AssertionError("the whole gallery was reloaded")
+
+    monkeypatch.setattr(gallery_module, "_matrix_load", no_full_reload)
+    newcomer = enrol("Eve", "7221", [2])
+    gallery_sync()
+
+    (matches,) = gallery_identify(probe("7221", 2), k=2)
+    assert [match.identity_id for match in matches] == [newcomer.pk, gallery["ada"].pk]
+    assert matches[0].score == pytest.approx(1.0, abs=1e-3)
+    assert gallery_size() == 7
+
+
+def test_a_renamed_identity_is_named_by_its_new_name(gallery):
+    gallery_identify(probe("7221", 2), k=1)
+    gallery["ada"].name = "Ada Lovelace"
+    gallery["ada"].save(update_fields=["name"])
+
+    assert gallery_identify(probe("7221", 2), k=1)[0][0].name == "Ada Lovelace"
