@@ -6,6 +6,7 @@ active, that model's (softmax top 5, unknown below its threshold). A result reco
 keeps what the result page and its figures need, for FACESITE_RESULT_TTL_HOURS.
 """
 
+import base64
 import contextlib
 import io
 import logging
@@ -314,6 +315,11 @@ class Verification:
     similarity: float
     threshold: float
     boxes: tuple[dict, dict]
+    # The two faces as compared, for the page to show (never stored).
+    chips: tuple[np.ndarray, np.ndarray] = field(repr=False, compare=False)
+
+    def chip_data_urls(self) -> list[str]:
+        return ["data:image/png;base64," + base64.b64encode(png_bytes(chip)).decode() for chip in self.chips]
 
     @property
     def same_person(self) -> bool:
@@ -352,7 +358,9 @@ def photos_verify(*, first: bytes, second: bytes) -> Verification:
     second_chip, second_box = _largest_face_chip(second, "second")
     embeddings = _embed([first_chip, second_chip])
     similarity = float(np.dot(embeddings[0], embeddings[1]))
-    return Verification(similarity, float(verification_threshold()), (first_box, second_box))
+    return Verification(
+        similarity, float(verification_threshold()), (first_box, second_box), (first_chip, second_chip)
+    )
 
 
 # -- from a result into the collection -------------------------------------------------

@@ -23,6 +23,7 @@ def test_the_page_says_whether_two_photos_show_the_same_person(uploader_web, fir
     assert verification.threshold == verification_threshold()
     assert (verification.similarity >= verification.threshold) == (verdict == "Same person")
     assert f"{verification.threshold:.3f}" in response.content.decode()
+    assert response.content.decode().count('src="data:image/png;base64,') == 2
 
 
 def test_the_api_gives_the_same_answer_as_json(client, uploader):
