@@ -219,10 +219,11 @@ def _error_response(description: str) -> dict:
     }
 
 
-def _photo_form(*fields: str) -> dict:
+def _photo_form(*fields: str, **options: dict) -> dict:
     properties = {
         field: {"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"} for field in fields
     }
+    properties.update(options)
     return {
         "required": True,
         "content": {
@@ -287,7 +288,15 @@ def openapi_description(server_url: str) -> dict:
             "/recognize": {
                 "post": {
                     "summary": "Find every face in a photo and name it, or call it unknown",
-                    "requestBody": _photo_form("image"),
+                    "requestBody": _photo_form(
+                        "image",
+                        keep={
+                            "type": "string",
+                            "enum": ["1", "true", "yes", "on"],
+                            "description": "Keep the photo and result until deleted, instead of "
+                            f"{settings.FACESITE_RESULT_TTL_HOURS} hours",
+                        },
+                    ),
                     "responses": {
                         "200": {
                             "description": "The faces, largest first",
