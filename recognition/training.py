@@ -635,11 +635,17 @@ def job_run_here(*, kind: str, model_version: ModelVersion, on_line) -> tuple[Jo
     job_run.claim()
     service = import_string(JOB_KINDS[kind].service)
     progress = PrintingProgress(job_run, on_line)
+    # on_line shows each line already; the job framework's log would repeat it on stderr.
+    jobs_logger = logging.getLogger("pipeline.jobs")
+    level = jobs_logger.level
+    jobs_logger.setLevel(logging.WARNING)
     try:
         summary = service(job_run=job_run, progress=progress)
     except BaseException as error:
         job_run.fail(str(error) if isinstance(error, FacesiteError) else f"{type(error).__name__}: {error}")
         raise
+    finally:
+        jobs_logger.setLevel(level)
     progress.write(force=True)
     job_run.finish(summary)
     return job_run, summary
