@@ -2,8 +2,9 @@
 
 Rows (FaceEmbedding) are added and removed by the gallery job, which the identities
 app's `faces_changed` signal starts; they are stored, so a restart recomputes nothing.
-Each process searches an in-memory copy of the rows, reloaded only when a cheap
-signature of the gallery (counts and largest ids) has changed.
+Each process searches an in-memory copy of the rows, checked against a cheap signature
+of the gallery (counts and newest rows) on each use: extended when rows were only
+added, reloaded when anything else changed.
 """
 
 import io
