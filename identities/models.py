@@ -74,10 +74,11 @@ class Identity(models.Model):
     def alias_list(self) -> list[str]:
         return [alias.strip() for alias in self.aliases.splitlines() if alias.strip()]
 
-    @transaction.atomic
+    @transaction.atomic(savepoint=False)
     def update_face_counts(self) -> None:
-        """Recount this identity's faces by status under a row lock."""
-        Identity.objects.select_for_update().filter(pk=self.pk).first()
+        """Recount this identity's faces by status under a row lock; nothing if it was deleted."""
+        if not Identity.objects.select_for_update().filter(pk=self.pk).values_list("pk").first():
+            return
         counts = self.faces.aggregate(
             pending=Count("id", filter=Q(status=Face.Status.PENDING)),
             approved=Count("id", filter=Q(status=Face.Status.APPROVED)),
@@ -244,14 +245,16 @@ class Face(models.Model):
     def is_disputed(self) -> bool:
         return self.approve_votes > 0 and self.reject_votes > 0
 
-    def tally_votes(self, consensus: int, now: datetime) -> bool:
+    def tally_votes(self, consensus: int, now: datetime, votes: list[tuple[str, str]] | None = None) -> bool:
         """Recount this face's votes and decide it once one side has `consensus` votes and the lead.
 
-        Call it with the face's row locked. A rejection takes the reason most reject votes
-        gave (the earliest on a tie). Returns True when this call decided the face; a
-        decided face keeps its status whatever its votes become.
+        Call it with the face's row locked. `votes`, every (decision, reason) in the order
+        cast, spares reading them when the caller just did. A rejection takes the reason
+        most reject votes gave (the earliest on a tie). Returns True when this call decided
+        the face; a decided face keeps its status whatever its votes become.
         """
-        votes = list(self.votes.order_by("created_at", "id").values_list("decision", "reason"))
+        if votes is None:
+            votes = list(self.votes.order_by("created_at", "id").values_list("decision", "reason"))
         self.approve_votes = sum(1 for decision, _ in votes if decision == Face.Status.APPROVED)
         self.reject_votes = len(votes) - self.approve_votes
         fields = ["approve_votes", "reject_votes"]

@@ -11,13 +11,15 @@ Why no race can make a face's status wrong:
   the locks are held, so it never leases a face on a stale count.
 - A face is decided by tally_votes() under its lock and only while pending, so a status
   is written once by consensus; later votes on it are refused with a message.
+- No transaction holding a face's lock waits for its identity's row, which a merge locks
+  before the faces: a decision recounts its identity after its commit.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
@@ -75,8 +77,22 @@ def _decision_check(decision: str, reason: str) -> None:
 
 def _face_lock(face_id: int) -> Face | None:
     # Only the face row is locked: a claim, vote, undo or override of the same face waits
-    # here. Its identity comes along for the recount a decision needs.
-    return Face.objects.select_related("identity").select_for_update(of=("self",)).filter(pk=face_id).first()
+    # here. Never its identity's row as well: see _identity_counts_refresh().
+    return Face.objects.select_for_update().filter(pk=face_id).first()
+
+
+def _commit_without_disk_wait() -> None:
+    """Let this transaction's COMMIT return before its record reaches the disk (PostgreSQL).
+
+    Only for transactions that write what the queue can lose: leases and stored counts.
+    A crash may lose the last few of them (a face returns to the pool, a count waits for
+    the next recount), never a vote or a decision: those commit normally, and PostgreSQL
+    writes its log in order, so a later normal commit flushes the earlier ones too.
+    Only in an outermost transaction: a caller's enclosing one keeps its own rule.
+    """
+    if connection.vendor == "postgresql" and not connection.savepoint_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _filtered(faces: QuerySet[Face], *, origin: str, detector: str) -> QuerySet[Face]:
@@ -107,8 +123,11 @@ def _batch_claim_for_identity(
     exclude: set[int],
     size: int,
     now: datetime,
-) -> list[int]:
+) -> tuple[list[int], list[Face]]:
     """Lease up to `size` faces of one identity to the reviewer; its own leases come first.
+
+    Returns the ids of the faces whose leases were renewed, and the newly leased faces
+    (with their identity and source image).
 
     1. Renew the reviewer's active leases on this identity's pending faces (a reload or a
        second tab shows the same undecided crops, not new ones).
@@ -128,7 +147,7 @@ def _batch_claim_for_identity(
     held = list(own_leases.order_by("face_id").values_list("face_id", flat=True)[:size])
     ReviewLease.objects.filter(reviewer=reviewer, face_id__in=held).update(expires_at=expires_at)
 
-    claimed: list[int] = []
+    claimed: list[Face] = []
     seen = set(exclude) | set(held)
     for _ in range(_CLAIM_ATTEMPTS):
         wanted = size - len(held) - len(claimed)
@@ -140,11 +159,12 @@ def _batch_claim_for_identity(
         if not locked:
             break
         seen.update(locked)
-        # The same rule again, in a statement that starts after the locks are held.
-        fresh = list(claimable.filter(pk__in=locked).values_list("pk", flat=True))
+        # The same rule again, in a statement that starts after the locks are held; it
+        # reads the rows the page shows, so they need no query after the commit.
+        fresh = list(claimable.filter(pk__in=locked).select_related("identity", "source_image"))
         # A lease of this reviewer's that expired is renewed in place.
         ReviewLease.objects.bulk_create(
-            (ReviewLease(face_id=face_id, reviewer=reviewer, expires_at=expires_at) for face_id in fresh),
+            (ReviewLease(face=face, reviewer=reviewer, expires_at=expires_at) for face in fresh),
             update_conflicts=True,
             unique_fields=["face", "reviewer"],
             update_fields=["expires_at"],
@@ -153,7 +173,7 @@ def _batch_claim_for_identity(
         if len(locked) < wanted:
             # No candidates were left beyond these; another query would find none.
             break
-    return sorted(held + claimed)
+    return held, claimed
 
 
 def _candidates_lock(
@@ -193,8 +213,10 @@ def review_batch_claim(
     exclude = set(exclude_face_ids)
     # Built once: each query below is a cheap clone of it.
     claimable = Face.objects.claimable_by(reviewer, now=now, consensus=settings.FACESITE_REVIEW_CONSENSUS)
-    face_ids: list[int] = []
+    held: list[int] = []
+    claimed: list[Face] = []
     with transaction.atomic():
+        _commit_without_disk_wait()
         if identity_id is not None:
             identity_choices = [identity_id]
         else:
@@ -205,7 +227,7 @@ def review_batch_claim(
                 choice = _identity_with_work(claimable, origin=origin, detector=detector, exclude=exclude)
                 if choice is None:
                     break
-            face_ids = _batch_claim_for_identity(
+            held, claimed = _batch_claim_for_identity(
                 claimable,
                 reviewer=reviewer,
                 identity_id=choice,
@@ -215,12 +237,14 @@ def review_batch_claim(
                 size=size,
                 now=now,
             )
-            if face_ids:
+            if held or claimed:
                 break
-    # Read after the commit, so the claimed rows stay locked (and votes on them wait) no
-    # longer than the claim itself.
-    faces = Face.objects.filter(pk__in=face_ids).select_related("identity", "source_image")
-    faces = list(faces.order_by("pk")) if face_ids else []
+    # Renewed leases (a reload) are read after the commit, so the claimed rows stay locked
+    # (and votes on them wait) no longer than the claim itself.
+    faces = claimed
+    if held:
+        faces += Face.objects.filter(pk__in=held).select_related("identity", "source_image")
+    faces.sort(key=lambda face: face.pk)
     if not faces:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
     return ReviewBatch(
@@ -229,7 +253,10 @@ def review_batch_claim(
 
 
 def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> None:
-    """After a status change: free the face's leases, record it, recount its identity."""
+    """After a status change, under the face's lock: free its leases and record it.
+
+    The caller recounts the identity with _identity_counts_refresh() after the commit.
+    """
     ReviewLease.objects.filter(face=face).delete()
     AuditEvent.record(
         actor=actor,
@@ -243,8 +270,20 @@ def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> 
             "votes": f"{face.approve_votes} approve, {face.reject_votes} reject",
         },
     )
-    face.identity.update_face_counts()
     faces_changed_on_commit("decided")
+
+
+def _identity_counts_refresh(identity_id: int) -> None:
+    """Recount an identity's faces once the decision's transaction has committed.
+
+    A merge locks identities and then their faces, and a deletion deletes faces and then
+    their identity; a transaction holding a face lock that waited for the identity's row
+    would deadlock with one of them. The recount locks the identity row and counts what
+    is committed, so the last recount after concurrent decisions counts them all.
+    """
+    with transaction.atomic():
+        _commit_without_disk_wait()
+        Identity(pk=identity_id).update_face_counts()
 
 
 def _decided_message(face: Face) -> str:
@@ -259,8 +298,9 @@ def review_vote_record(
     1. Lock the face row.
     2. The same vote sent again (a retry after a lost answer) is answered as saved.
     3. A face decided meanwhile refuses the vote with a message and keeps its status.
-    4. Otherwise save the vote, release the reviewer's lease, recount the votes, and on
-       a decision free the other leases, record the status change and recount the identity.
+    4. Otherwise save the vote, release the reviewer's lease, tally the votes, and on a
+       decision free the other leases and record the status change.
+    5. After the commit, a decision recounts the identity's faces.
     """
     _decision_check(decision, reason)
     now = now or timezone.now()
@@ -268,20 +308,29 @@ def review_vote_record(
         face = _face_lock(face_id)
         if face is None:
             return ReviewOutcome(face_id, saved=False, message=f"Face {face_id} was deleted.")
-        existing = face.votes.filter(reviewer=reviewer).first()
+        # One read serves the retry check and the tally.
+        votes = list(face.votes.order_by("created_at", "id").values_list("reviewer_id", "decision", "reason"))
+        existing = next(((d, r) for voter_id, d, r in votes if voter_id == reviewer.pk), None)
         if existing is not None:
-            if (existing.decision, existing.reason) == (decision, reason):
+            if existing == (decision, reason):
                 return ReviewOutcome(face.pk, saved=True, status=face.status)
-            message = f"You already voted {existing.decision} on face {face.pk}; undo that vote first."
+            message = f"You already voted {existing[0]} on face {face.pk}; undo that vote first."
             return ReviewOutcome(face.pk, saved=False, status=face.status, message=message)
-        ReviewLease.objects.filter(face=face, reviewer=reviewer).delete()
         if face.status != Face.Status.PENDING:
+            ReviewLease.objects.filter(face=face, reviewer=reviewer).delete()
             return ReviewOutcome(face.pk, saved=False, status=face.status, message=_decided_message(face))
         ReviewVote.objects.create(face=face, reviewer=reviewer, decision=decision, reason=reason)
         after = {"decision": decision, "reason": reason} if reason else {"decision": decision}
         AuditEvent.record(actor=reviewer, action="review.vote", target=face, after=after)
-        if face.tally_votes(settings.FACESITE_REVIEW_CONSENSUS, now):
+        tally = [(d, r) for _, d, r in votes] + [(decision, reason)]
+        decided = face.tally_votes(settings.FACESITE_REVIEW_CONSENSUS, now, votes=tally)
+        if decided:
+            # Frees every lease of the face, this reviewer's among them.
             _face_decided_record(face, actor=reviewer, before_status=Face.Status.PENDING, via="consensus")
+        else:
+            ReviewLease.objects.filter(face=face, reviewer=reviewer).delete()
+    if decided:
+        _identity_counts_refresh(face.identity_id)
     return ReviewOutcome(face.pk, saved=True, status=face.status)
 
 
@@ -339,6 +388,7 @@ def review_override(
         face.status, face.reason, face.decided_at = decision, reason, now
         face.save(update_fields=["status", "reason", "decided_at"])
         _face_decided_record(face, actor=actor, before_status=before_status, via="override")
+    _identity_counts_refresh(face.identity_id)
     return ReviewOutcome(face.pk, saved=True, status=face.status)
 
 
