@@ -1,6 +1,7 @@
 """The review pages: the reviewer's queue, an admin's identity review, conflicts, history, stats."""
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages
@@ -74,6 +75,26 @@ def _operations_apply(request, apply) -> JsonResponse:
     return JsonResponse({"results": results})
 
 
+def _url_for_ids(name: str) -> Callable[[int], str]:
+    """reverse() for many ids of one URL pattern: reversed once, each id put in by formatting.
+
+    A batch shows dozens of crops, and a {% url %} tag per crop was a third of its render.
+    """
+    marker = "987654321"
+    head, tail = reverse(name, args=[int(marker)]).split(marker)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _batch_render(request, context: dict):
+    """The batch fragment: each face gets its image and source URLs, the strip its images."""
+    face_url, source_url = _url_for_ids("face_image"), _url_for_ids("source_image_file")
+    for face in context["faces"]:
+        face.image_url, face.source_url = face_url(face.pk), source_url(face.source_image_id)
+    context["reference_faces"] = [(pk, face_url(pk)) for pk in context.pop("reference_face_ids")]
+    context["readiness"] = selectors.readiness_thresholds()
+    return render(request, "identities/review/_batch.html", context)
+
+
 def _queue_context(*, mode: str, heading: str, batch_url: str, submit_url: str) -> dict:
     return {
         "mode": mode,
@@ -122,10 +143,9 @@ def review_batch(request):
         "faces": batch.faces,
         "expires_at": batch.expires_at,
         "reference_face_ids": review.review_reference_face_ids(batch.identity) if batch.identity else [],
-        "readiness": selectors.readiness_thresholds(),
         "filtered": bool(filters["identity_id"] or filters["origin"] or filters["detector"]),
     }
-    return render(request, "identities/review/_batch.html", context)
+    return _batch_render(request, context)
 
 
 @role_required(REVIEW)
@@ -174,9 +194,8 @@ def identity_review_batch(request, pk: int):
         "faces": faces,
         "show_votes": True,
         "reference_face_ids": review.review_reference_face_ids(identity),
-        "readiness": selectors.readiness_thresholds(),
     }
-    return render(request, "identities/review/_batch.html", context)
+    return _batch_render(request, context)
 
 
 @role_required(OVERRIDE)
