@@ -8,8 +8,9 @@
 1. Migrate the database and fill it: 5,000 identities of 40 faces each, 60% of them
    pending, a fifth of those with one vote already, and stored counts. No image files:
    a batch names image URLs and never opens one.
-2. Collect static files (as `make run` does) and start gunicorn with gthread workers on
-   a free loopback port.
+2. Collect static files (as `make run` does), start a private redis-server (a decision
+   queues a gallery job, as in production; without Redis every decision would record a
+   failed job instead) and gunicorn with gthread workers on a free loopback port.
 3. Run each phase in --phases, REVIEWERSxTHINK_MS (default: 1 reviewer with no pauses,
    for the service time; 20 at a person's pace of about a second a crop; 20 with no
    pauses, to show where the server saturates). Each reviewer client is a thread with
@@ -18,8 +19,10 @@
    /review/decisions/ per crop, as the page sends decisions while a person works. It
    pauses before each decision (random, averaging THINK_MS) and starts at a random
    moment in its first two pauses, as people do not start on the same millisecond.
-4. Print p50/p95/p99/max milliseconds for both, the request rate, and checks: no vote
-   refused, and no face holding more votes than the consensus rule allows.
+4. Print p50/p95/p99/max milliseconds for both, the request rate, the gunicorn workers'
+   CPU time per request (less sensitive than latency to other work on a shared machine),
+   and checks: no vote refused, and no face holding more votes than the consensus rule
+   allows.
 """
 
 import argparse
@@ -120,6 +123,7 @@ def populate(face_total: int) -> None:
 
 def reviewer_sessions(count: int) -> list[str]:
     """Reviewer accounts, each logged in: the session keys their clients send."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
@@ -131,7 +135,7 @@ def reviewer_sessions(count: int) -> list[str]:
         user.groups.add(group)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         keys.append(session.session_key)
@@ -266,6 +270,17 @@ def phase_run(clients: list[ReviewerClient], think_ms: float, seconds: float) ->
     return results
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time the gunicorn workers have used so far, user and system (Linux /proc)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    total_ticks = 0
+    for pid in children:
+        # Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total_ticks += int(fields[11]) + int(fields[12])
+    return total_ticks / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(timings: list[float]) -> str:
     if len(timings) < 2:
         return "too few requests"
@@ -299,7 +314,7 @@ def consistency_report() -> str:
 def main() -> None:
     options = arguments()
     work_directory = Path(tempfile.mkdtemp(prefix="facesite-bench-review-"))
-    server = None
+    server = redis = None
     try:
         database_url = options.database_url or f"sqlite:///{work_directory / 'bench.sqlite3'}"
         environment = {
@@ -307,6 +322,7 @@ def main() -> None:
             "FACESITE_VAR_DIR": str(work_directory),
             "MEDIA_ROOT": str(work_directory / "media"),
             "LOG_LEVEL": "WARNING",
+            "REDIS_URL": f"unix://{work_directory / 'redis.sock'}?db=0",
         }
         django_setup(environment)
         from django.db import connection
@@ -324,6 +340,11 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("collectstatic", interactive=False, verbosity=0)
+        from facesite.redis_server import redis_server_start
+
+        redis = redis_server_start(
+            work_directory / "redis.sock", work_directory / "redis", work_directory / "redis.log"
+        )
         port = free_port()
         server = server_start(port, options.workers, options.threads, work_directory / "gunicorn.log")
         clients = [ReviewerClient(port, key, number) for number, key in enumerate(session_keys)]
@@ -339,19 +360,26 @@ def main() -> None:
             f"{'p99 ms':>9}{'max ms':>9}"
         )
         for reviewers, think_ms in phases:
+            cpu_before = server_cpu_seconds(server)
             results = phase_run(clients[:reviewers], think_ms, options.seconds)
+            cpu_used = server_cpu_seconds(server) - cpu_before
             print(f"{reviewers:>9} {think_ms:>4}ms  {'fetch next batch':<18}{percentiles(results['fetch'])}")
             print(f"{'':>17}  {'record a vote':<18}{percentiles(results['vote'])}")
             total = len(results["fetch"]) + len(results["vote"])
             print(
-                f"{'':>17}  {total / options.seconds:.0f} requests/s; votes refused: {results['refused']}; "
-                f"failed requests: {results['failures']}"
+                f"{'':>17}  {total / options.seconds:.0f} requests/s; "
+                f"server CPU {1000 * cpu_used / max(total, 1):.1f} ms a request; "
+                f"votes refused: {results['refused']}; failed requests: {results['failures']}; "
+                f"load average {os.getloadavg()[0]:.1f}"
             )
         print(consistency_report())
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        if redis is not None:
+            redis.terminate()
+            redis.wait(timeout=30)
         shutil.rmtree(work_directory, ignore_errors=True)
 
 
