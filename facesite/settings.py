@@ -172,6 +172,9 @@ FACESITE_TARGET_APPROVED_FACES = envint("FACESITE_TARGET_APPROVED_FACES", 50, mi
 # Recognition: how long an upload's result (its photo copy, face chips and figures) lives
 # before the cleanup deletes it; a result the user asked to keep does not expire.
 FACESITE_RESULT_TTL_HOURS = envint("FACESITE_RESULT_TTL_HOURS", 24, minimum=1)
+# Cosine similarity at or above which two faces are one person (verification, and the
+# floor of the gallery's "unknown" threshold); 0 uses the LFW-calibrated 0.35.
+FACESITE_VERIFICATION_THRESHOLD = envfloat("FACESITE_VERIFICATION_THRESHOLD", 0.0)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

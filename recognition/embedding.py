@@ -143,14 +143,21 @@ class FaceNetEmbedder:
             vectors = vectors + self._embed_batch(batch[:, :, ::-1])
         return _l2_normalise(vectors.astype(np.float32))
 
-    def embed_crops(
-        self, crops: list[np.ndarray], box_sizes: list[tuple[int, int]] | None = None
-    ) -> np.ndarray:
+    def stored_chip(self, crop: np.ndarray, face=None) -> np.ndarray:
+        """crop_chip() of a stored crop, cut exactly with its Face's box and margin when given."""
+        if face is None:
+            return self.crop_chip(crop)
+        # The importer cuts a face from a detector that takes the whole image (detector
+        # "none") without a margin.
+        margin = 0.0 if face.detector == "none" else None
+        return self.crop_chip(crop, (face.box_width, face.box_height), margin)
+
+    def embed_crops(self, crops: list[np.ndarray], faces: list | None = None) -> np.ndarray:
         """(N, 512) embeddings of stored Face crops (160x160, box + 20% margin per side),
-        cut down to chip()'s margin; box_sizes, the (width, height) of each Face's box,
-        make the cut exact."""
-        sizes = box_sizes or [None] * len(crops)
-        return self.embed_chips([self.crop_chip(crop, size) for crop, size in zip(crops, sizes, strict=True)])
+        cut down to chip()'s margin; their Face rows, where known, make the cut exact."""
+        faces = faces or [None] * len(crops)
+        chips = [self.stored_chip(crop, face) for crop, face in zip(crops, faces, strict=True)]
+        return self.embed_chips(chips)
 
     # -- what the network sees ---------------------------------------------------------
 

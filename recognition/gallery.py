@@ -69,12 +69,6 @@ def _crop_read(face: Face) -> np.ndarray | None:
         return None
 
 
-def _crop_margin(face: Face) -> float:
-    # The importer cuts a face from a detector that takes the whole image (detector
-    # "none") without a margin.
-    return 0.0 if face.detector == "none" else settings.FACESITE_CROP_MARGIN
-
-
 def _batch_embed(faces: list[Face]) -> tuple[int, list[int]]:
     """Embed and store one batch; returns how many were stored and the unreadable ids."""
     from recognition.embedding import facenet_embedder
@@ -82,11 +76,7 @@ def _batch_embed(faces: list[Face]) -> tuple[int, list[int]]:
     embedder = facenet_embedder()
     crops = {face.pk: _crop_read(face) for face in faces}
     readable = [face for face in faces if crops[face.pk] is not None]
-    chips = [
-        embedder.crop_chip(crops[face.pk], (face.box_width, face.box_height), _crop_margin(face))
-        for face in readable
-    ]
-    vectors = embedder.embed_chips(chips)
+    vectors = embedder.embed_crops([crops[face.pk] for face in readable], readable)
     rows = [
         FaceEmbedding(face=face, embedder=EMBEDDER, vector=vector.astype(np.float32).tobytes())
         for face, vector in zip(readable, vectors, strict=True)
@@ -322,7 +312,7 @@ def verification_threshold() -> float:
     LFW's, not the gallery's: 1:1 compares two photos the gallery never saw, which is
     what the LFW protocol measures, and it does not move as the gallery grows.
     """
-    return getattr(settings, "FACESITE_VERIFICATION_THRESHOLD", None) or LFW_VERIFICATION_THRESHOLD
+    return settings.FACESITE_VERIFICATION_THRESHOLD or LFW_VERIFICATION_THRESHOLD
 
 
 def open_set_threshold(matrix: GalleryMatrix, far: float = OPEN_SET_FAR, seed: int = 0) -> float | None:

@@ -104,6 +104,9 @@ class FaceEmbedding(models.Model):
         ]
         indexes = [models.Index(fields=["embedder", "id"])]
 
+    def __str__(self) -> str:
+        return f"{self.embedder} embedding of face {self.face_id}"
+
 
 class ApiToken(models.Model):
     """A per-user key for the JSON API. Only its SHA-256 is stored; the key is shown once."""

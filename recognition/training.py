@@ -571,14 +571,18 @@ def split_embeddings(
 
 
 def crops_embed(names: list[str], progress: JobProgress | None = None) -> np.ndarray:
-    """FaceNet embeddings of stored crops, read a chunk at a time."""
+    """FaceNet embeddings of stored crops, read a chunk at a time, each cut as the
+    gallery cuts it (with its Face's box, where the face still exists)."""
+    from identities.models import Face
     from recognition.embedding import facenet_embedder
 
     embedder = facenet_embedder()
     parts = [np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)]
     for start in range(0, len(names), EMBED_CHUNK):
         chunk = names[start : start + EMBED_CHUNK]
-        parts.append(embedder.embed_crops([crop_read(name) for name in chunk]))
+        faces = {face.file: face for face in Face.objects.filter(file__in=chunk)}
+        crops = [crop_read(name) for name in chunk]
+        parts.append(embedder.embed_crops(crops, [faces.get(name) for name in chunk]))
         if progress:
             progress.advance(start + len(chunk), len(names))
     return np.concatenate(parts)
