@@ -88,7 +88,8 @@ def _job_enqueue(job_run: JobRun) -> None:
             description=str(job_run),
         )
     except RedisError as error:
-        logger.exception("Could not enqueue job run %s", job_run.pk)
+        # The row says why in plain words; a traceback per refused connection says no more.
+        logger.warning("Could not enqueue job run %s: %s", job_run.pk, error)
         job_run.fail(f"The job could not be queued because Redis did not answer ({error}). Retry it.")
 
 

@@ -146,8 +146,22 @@ def _gallery_job_start(target_key: str, label: str, actor):
 def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
     # Merges, deletions and archiving need no new embeddings: rows go with their faces
     # and the search reads identities through them.
-    if reason in ("decided", "imported"):
+    if reason in ("decided", "imported") and _queue_reachable():
         gallery_sync_start()
+
+
+def _queue_reachable() -> bool:
+    """Whether Redis answers; without it (an import run while the site is down) a gallery
+    job per commit would only pile up failed runs. The next change or `gallery_sync`
+    catches up, since a run embeds everything that is missing."""
+    import django_rq
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(django_rq.get_connection("process").ping())
+    except RedisError as error:
+        logger.warning("Gallery update not queued, Redis did not answer: %s", error)
+        return False
 
 
 # -- searching ---------------------------------------------------------------------------

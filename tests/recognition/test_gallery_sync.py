@@ -124,3 +124,18 @@ def test_a_change_while_a_run_works_queues_one_follow_up(rq_queues):
 
     assert first == second != running
     assert (first.status, first.target_key) == (JobRun.Status.QUEUED, "gallery:next")
+
+
+def test_decisions_while_redis_is_down_pile_up_no_failed_gallery_jobs(settings, admin, tmp_path):
+    # An import or review run while the site's Redis is down (a script against the database).
+    dead = {"URL": f"unix://{tmp_path}/no-redis.sock", "DEFAULT_TIMEOUT": 60}
+    settings.RQ_QUEUES = {name: dead for name in ("default", "process", "scrape", "train")}
+    identity = make_identity("Ada")
+    faces = [stored_face(identity, crop) for crop in person_crops("7221")[:2]]
+
+    for face in faces:
+        review_override(actor=admin, face_id=face.pk, decision=Face.Status.APPROVED)
+
+    assert not JobRun.objects.filter(kind=JobRun.Kind.GALLERY).exists()
+    gallery_sync()
+    assert embedded_face_ids() == {face.pk for face in faces}
