@@ -160,8 +160,14 @@ def _queue_reachable() -> bool:
     try:
         return bool(django_rq.get_connection("process").ping())
     except RedisError as error:
-        logger.warning("Gallery update not queued, Redis did not answer: %s", error)
+        if not _unreachable_reported.is_set():
+            _unreachable_reported.set()
+            logger.warning("Gallery updates not queued, Redis did not answer: %s", error)
         return False
+
+
+# Set once the missing Redis has been reported: an import commits once per photo.
+_unreachable_reported = threading.Event()
 
 
 # -- searching ---------------------------------------------------------------------------
