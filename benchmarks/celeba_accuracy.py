@@ -23,6 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_django import django_setup as django_point
+from bench_django import sqlite_url
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 # The sibling benchmark's setup helpers are imported from this folder.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,9 +34,7 @@ DEFAULT_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
 
 def django_setup(work_dir: Path) -> None:
     """A throwaway database and media folder, as the throughput benchmark makes them, migrated."""
-    from training_throughput import django_setup as django_point
-
-    django_point(work_dir)
+    django_point(sqlite_url(work_dir), work_dir, migrate=False)
     from django.core.management import call_command
 
     # Approving faces queues the gallery job, which cannot be enqueued without Redis;

@@ -15,16 +15,14 @@
 """
 
 import argparse
-import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
+from bench_django import django_setup
 from bench_rows import photos_and_faces_create
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,21 +39,6 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--faces-per-identity", type=int, default=10)
     parser.add_argument("--queries", type=int, default=200)
     return parser.parse_args()
-
-
-def django_setup(database_url: str, work_directory: Path) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["MEDIA_ROOT"] = str(work_directory / "media")
-    os.environ["FACESITE_VAR_DIR"] = str(work_directory)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facesite.settings")
-    sys.path.insert(0, str(PROJECT_ROOT))
-    warnings.filterwarnings("ignore", message="No directory at")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def populate(faces: int, per_identity: int) -> None:

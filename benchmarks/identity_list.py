@@ -11,16 +11,15 @@ check and template rendering. Prints p50/p95 milliseconds and the SQL queries pe
 """
 
 import argparse
-import os
 import random
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
+from bench_django import django_setup as django_point
 from bench_rows import photos_and_faces_create
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,16 +41,7 @@ def arguments() -> argparse.Namespace:
 
 def django_setup(database_url: str, work_directory: Path) -> None:
     """Point the settings at the benchmark database and a scratch folder, then migrate."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["MEDIA_ROOT"] = str(work_directory / "media")
-    os.environ["FACESITE_VAR_DIR"] = str(work_directory)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facesite.settings")
-    sys.path.insert(0, str(PROJECT_ROOT))
-    warnings.filterwarnings("ignore", message="No directory at")
-
-    import django
-
-    django.setup()
+    django_point(database_url, work_directory, migrate=False)
     from django.core.management import call_command
     from django.test.utils import override_settings
 

@@ -14,23 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_django import django_setup, sqlite_url
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
-
-
-def django_setup(work_dir: Path) -> None:
-    """Point settings at a fresh database and media folder under work_dir, then migrate."""
-    os.environ["DATABASE_URL"] = f"sqlite:///{work_dir / 'benchmark.sqlite3'}"
-    os.environ["MEDIA_ROOT"] = str(work_dir / "media")
-    os.environ["FACESITE_VAR_DIR"] = str(work_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facesite.settings")
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def import_measure(path: Path, detector_name: str) -> None:
@@ -56,7 +43,7 @@ def import_measure(path: Path, detector_name: str) -> None:
 def main() -> None:
     data_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DATA_DIR
     with tempfile.TemporaryDirectory(prefix="facesite-benchmark-") as work_dir:
-        django_setup(Path(work_dir))
+        django_setup(sqlite_url(Path(work_dir)), Path(work_dir))
         print(f"{os.cpu_count()} CPUs; data from {data_dir}")
         import_measure(data_dir / "celeba_subset" / "images", "haar")
         if (data_dir / "orl_faces").is_dir():

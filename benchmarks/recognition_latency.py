@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gallery_search import django_setup, populate
+from bench_django import django_setup, sqlite_url
+from gallery_search import populate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PHOTO = PROJECT_ROOT / "tests" / "fixtures" / "celeba" / "7221" / "012125.jpg"
@@ -136,7 +137,7 @@ def main() -> None:
     options = arguments()
     work_directory = Path(tempfile.mkdtemp(prefix="facesite-bench-"))
     try:
-        django_setup(f"sqlite:///{work_directory / 'bench.sqlite3'}", work_directory)
+        django_setup(sqlite_url(work_directory), work_directory)
         import os
 
         from django.contrib.auth import get_user_model

@@ -28,22 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_django import django_setup, sqlite_url
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 VALIDATION_FACES = 5
 TEST_FACES = 2
 # Steps per epoch and batch size per architecture: inception_v3 does ~20 images/s on two cores.
 WORK = {"small_cnn": (20, 32), "inception_v3": (3, 16), "facenet_head": (200, 32)}
-
-
-def django_setup(work_dir: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{work_dir / 'benchmark.sqlite3'}"
-    os.environ["MEDIA_ROOT"] = str(work_dir / "media")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facesite.settings")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
 
 
 def crop_jpeg(label: int, variant: int) -> bytes:
@@ -207,11 +198,11 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.child:
         architecture, dataset_id, input_size, work_dir = arguments.child
-        django_setup(Path(work_dir))
+        django_setup(sqlite_url(Path(work_dir)), Path(work_dir), migrate=False)
         print(json.dumps(child_run(architecture, int(dataset_id), int(input_size))))
         return
     with tempfile.TemporaryDirectory(prefix="facesite-train-bench-") as work_dir:
-        django_setup(Path(work_dir))
+        django_setup(sqlite_url(Path(work_dir)), Path(work_dir), migrate=False)
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=0)
