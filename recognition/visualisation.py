@@ -218,7 +218,7 @@ def grad_cam(model, image: np.ndarray, layer_name: str, class_index: int) -> np.
     import keras
     import tensorflow as tf
 
-    grad_model = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])
+    grad_model = keras.Model(model.input, [model.get_layer(layer_name).output, model.output])
     with tf.GradientTape() as tape:
         activations, predictions = grad_model(image, training=False)
         score = predictions[:, class_index]
@@ -294,7 +294,7 @@ def model_feature_maps_png(result: RecognitionResult, number: int, chip: np.ndar
 
     model, layers = _result_model(result)
     outputs = [model.get_layer(name).output for name in layers]
-    values = keras.Model(model.inputs, outputs)(model_input(result.model_version, chip), training=False)
+    values = keras.Model(model.input, outputs)(model_input(result.model_version, chip), training=False)
     values = values if isinstance(values, list | tuple) else [values]
     maps = {name: np.asarray(value) for name, value in zip(layers, values, strict=True)}
     return feature_maps_figure(chip, maps, f"{result.model_version} feature maps, shallow to deep")
