@@ -96,6 +96,21 @@ class JobRun(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
+    # The page of what a job works on: (parameter holding its id, URL name), in order.
+    SUBJECT_PAGES = (
+        ("model_version_id", "model_detail"),
+        ("dataset_id", "dataset_detail"),
+        ("identity_id", "identity_detail"),
+    )
+
+    @property
+    def subject_url(self) -> str:
+        """The page of the dataset, model or identity this run works on; "" if none."""
+        for parameter, url_name in self.SUBJECT_PAGES:
+            if isinstance(self.parameters.get(parameter), int):
+                return reverse(url_name, args=[self.parameters[parameter]])
+        return ""
+
     @property
     def can_retry(self) -> bool:
         return self.status in self.RETRYABLE_STATUSES

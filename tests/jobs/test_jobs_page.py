@@ -62,3 +62,26 @@ def test_a_redis_that_may_evict_keys_is_warned_about(admin_web, rq_queues):
 
     assert "maxmemory-policy is allkeys-lru" in page
     assert "maxmemory-policy" not in admin_web.get(reverse("job_list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "parameters", "expected"),
+    [
+        (JobRun.Kind.TRAIN, {"model_version_id": 7}, "/models/7/"),
+        (JobRun.Kind.DATASET, {"dataset_id": 3}, "/datasets/3/"),
+        (JobRun.Kind.AUGMENT, {"dataset_id": 3, "config": {}}, "/datasets/3/"),
+        (JobRun.Kind.RECROP, {"identity_id": 12, "detector": "mtcnn"}, "/identities/12/"),
+    ],
+)
+def test_a_job_page_links_to_what_the_job_works_on(admin_web, kind, parameters, expected):
+    job_run = JobRun.objects.create(kind=kind, label="the subject", parameters=parameters)
+
+    page = admin_web.get(job_run.get_absolute_url()).content.decode()
+
+    assert f'<a href="{expected}">the subject</a>' in page
+
+
+def test_a_job_about_nothing_in_particular_has_no_subject_link(admin_web):
+    job_run = JobRun.objects.create(kind=JobRun.Kind.GALLERY, label="Gallery embeddings", parameters={})
+
+    assert "Works on" not in admin_web.get(job_run.get_absolute_url()).content.decode()
