@@ -93,18 +93,19 @@ def _job_enqueue(job_run: JobRun) -> None:
         job_run.fail(f"The job could not be queued because Redis did not answer ({error}). Retry it.")
 
 
-def job_execute(*, job_run: JobRun) -> None:
-    """Run a claimed job's service and record how it ended.
+def job_execute(*, job_run: JobRun, progress: JobProgress | None = None) -> dict | None:
+    """Run a claimed job's service, record how it ended, and return its summary.
 
     Errors are recorded on the row in plain words and raised again, so RQ's failed
-    registry agrees; a run stopped from the page ends quietly.
+    registry agrees; a run stopped from the page ends quietly, returning None. A caller
+    that runs jobs outside a worker (a command) may pass its own progress reporter.
     """
-    progress = JobProgress(job_run)
+    progress = progress or JobProgress(job_run)
     service = import_string(JOB_KINDS[job_run.kind].service)
     try:
         summary = service(job_run=job_run, progress=progress)
     except JobStopped:
-        return
+        return None
     except FacesiteError as error:
         job_run.fail(str(error))
         raise
@@ -117,6 +118,7 @@ def job_execute(*, job_run: JobRun) -> None:
         raise
     progress.write(force=True)
     job_run.finish(summary)
+    return summary
 
 
 def job_cancel(*, job_run: JobRun, actor) -> bool:

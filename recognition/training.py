@@ -624,11 +624,9 @@ class PrintingProgress(JobProgress):
 def job_run_here(*, kind: str, model_version: ModelVersion, on_line) -> tuple[JobRun, dict]:
     """Run a TRAIN or EVALUATE job in this process rather than on a worker; its row records it the same.
 
-    Raises what the service raises, after marking the row failed.
+    Raises what the service raises, after the job framework has marked the row failed.
     """
-    from django.utils.module_loading import import_string
-
-    from pipeline.jobs import JOB_KINDS
+    from pipeline.services import job_execute
 
     job_run = JobRun.objects.create(
         kind=kind,
@@ -637,19 +635,17 @@ def job_run_here(*, kind: str, model_version: ModelVersion, on_line) -> tuple[Jo
         target_key=f"model:{model_version.pk}",
     )
     job_run.claim()
-    service = import_string(JOB_KINDS[kind].service)
-    progress = PrintingProgress(job_run, on_line)
     # on_line shows each line already; the job framework's log would repeat it on stderr.
     jobs_logger = logging.getLogger("pipeline.jobs")
     level = jobs_logger.level
     jobs_logger.setLevel(logging.WARNING)
     try:
-        summary = service(job_run=job_run, progress=progress)
-    except BaseException as error:
-        job_run.fail(str(error) if isinstance(error, FacesiteError) else f"{type(error).__name__}: {error}")
+        summary = job_execute(job_run=job_run, progress=PrintingProgress(job_run, on_line))
+    except KeyboardInterrupt:
+        job_run.fail("Interrupted from the terminal (Ctrl-C).")
         raise
     finally:
         jobs_logger.setLevel(level)
-    progress.write(force=True)
-    job_run.finish(summary)
+    if summary is None:
+        raise FacesiteError(f"{job_run} was stopped from the jobs page.")
     return job_run, summary
