@@ -110,3 +110,15 @@ def image_decode(data: bytes) -> DecodedImage:
     image_format = image.format
     oriented = ImageOps.exif_transpose(image).convert("RGB")
     return DecodedImage(oriented, image_format, SUPPORTED_FORMATS[image_format])
+
+
+def stored_image_rgb(name: str) -> Image.Image:
+    """An image the system stored (a face crop, a photo) as RGB, read from the file storage.
+
+    Stored images were decoded and checked on the way in, so no limits apply here; an
+    unreadable file raises OSError (UnidentifiedImageError is one).
+    """
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(name, "rb") as handle, Image.open(handle) as image:
+        return image.convert("RGB")

@@ -175,13 +175,13 @@ def _batch_augment_store(batch: list[tuple[str, str]], layers) -> None:
     from PIL import Image
 
     from facesite.errors import FacesiteError
+    from identities.images import stored_image_rgb
 
     size = settings.FACESITE_CROP_SIZE
     pixels = []
     for _, source in batch:
         try:
-            with default_storage.open(source, "rb") as handle:
-                image = Image.open(handle).convert("RGB").resize((size, size))
+            image = stored_image_rgb(source).resize((size, size))
         except OSError as error:
             raise FacesiteError(f"The crop {source} cannot be read ({error}).") from None
         pixels.append(np.asarray(image, dtype="float32"))

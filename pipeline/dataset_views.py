@@ -134,14 +134,13 @@ def augment_preview(request, pk: int):
 def _augmented_samples(item: DatasetItem, config) -> list[str]:
     """PNG data URIs of PREVIEW_SAMPLES augmented versions of the item's crop."""
     import numpy as np
-    from PIL import Image, UnidentifiedImageError
 
+    from identities.images import stored_image_rgb
     from pipeline.augmentation import augmentation_layers
 
     try:
-        with default_storage.open(item.file, "rb") as handle:
-            image = Image.open(handle).convert("RGB")
-    except (OSError, UnidentifiedImageError):
+        image = stored_image_rgb(item.file)
+    except OSError:
         raise FacesiteError("This face's crop file cannot be read.") from None
     batch = np.repeat(np.asarray(image, dtype="float32")[None], PREVIEW_SAMPLES, axis=0)
     augmented = np.asarray(augmentation_layers(config)(batch, training=True))

@@ -7,16 +7,15 @@ of the gallery (counts and newest rows) on each use: extended when rows were onl
 added, reloaded when anything else changed.
 """
 
-import io
 import logging
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q, Sum
 
+from identities.images import stored_image_rgb
 from identities.models import Face, Identity
 from recognition.matches import Match
 from recognition.models import FaceEmbedding
@@ -59,12 +58,9 @@ def _stale_embeddings():
 
 
 def _crop_read(face: Face) -> np.ndarray | None:
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        with default_storage.open(face.file) as stored:
-            return np.asarray(Image.open(io.BytesIO(stored.read())).convert("RGB"))
-    except (OSError, UnidentifiedImageError, ValueError) as error:
+        return np.asarray(stored_image_rgb(face.file))
+    except (OSError, ValueError) as error:
         logger.warning("Face %s: crop %s unreadable: %s", face.pk, face.file, error)
         return None
 

@@ -590,10 +590,9 @@ def crops_embed(names: list[str], progress: JobProgress | None = None) -> np.nda
 
 def crop_read(name: str) -> np.ndarray:
     """A stored crop as a uint8 RGB array."""
-    from PIL import Image
+    from identities.images import stored_image_rgb
 
-    with default_storage.open(name, "rb") as handle, Image.open(handle) as image:
-        return np.asarray(image.convert("RGB"))
+    return np.asarray(stored_image_rgb(name))
 
 
 def _tensorflow_quiet() -> None:
