@@ -195,8 +195,6 @@ def outside_faces(model_version: ModelVersion) -> list[str]:
 
 def unknown_report(model_version: ModelVersion, model, threshold: float, test_scores: np.ndarray) -> dict:
     """The threshold, its rule, and how it treats test faces and faces of unknown people."""
-    from recognition.predicting import files_scores
-
     report = {
         "threshold": round(threshold, 4),
         "rule": UNKNOWN_RULE,
@@ -207,13 +205,29 @@ def unknown_report(model_version: ModelVersion, model, threshold: float, test_sc
     }
     files = outside_faces(model_version)
     if files:
-        scores = files_scores(model_version, files, model=model)
+        scores = _outside_scores(model_version, files, model)
         report.update(
             outside_faces=len(files),
             rejection_rate=round(float(np.mean(scores.max(axis=1) < threshold)), 4),
             note=f"measured on {len(files)} approved faces of identities left out of the dataset",
         )
     return report
+
+
+def _outside_scores(model_version: ModelVersion, files: list[str], model) -> np.ndarray:
+    """Scores of strangers' faces as an upload of them would get them.
+
+    An image model scores decoded chips (model_scores, the upload page's path), so the
+    rate says what uploads of strangers meet; tf.data's reader rounds differently, and a
+    face at the threshold could land on the other side. A FaceNet head needs stored crops
+    cut as stored crops are, which files_scores does.
+    """
+    from recognition.predicting import files_scores, model_scores
+    from recognition.training import crop_read
+
+    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+        return files_scores(model_version, files, model=model)
+    return model_scores(model_version, [crop_read(name) for name in files], model=model)
 
 
 def nearest_centroid_baseline(model_version: ModelVersion) -> dict:
