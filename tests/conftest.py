@@ -160,10 +160,16 @@ def browser(tmp_path):
 def browser_login(
     browser, live_server, username: str, password: str = "correct horse battery staple", path: str = "/"
 ) -> None:
-    """Open path, which sends an anonymous visitor to the login page, and log in there."""
+    """Open path, which sends an anonymous visitor to the login page, log in there, and
+    return once the browser has left the login form (for the next page, or the form again
+    with an error), so the caller never reads the page being replaced."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{live_server.url}{path}")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit = browser.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    submit.click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(submit))
