@@ -3,7 +3,10 @@
 import math
 
 import numpy as np
+from django.conf import settings
 from PIL import Image
+
+from pipeline.detection import DetectedFace
 
 
 def face_crop(image: Image.Image, box: tuple[int, int, int, int], margin: float, size: int) -> Image.Image:
@@ -63,6 +66,24 @@ def face_crop_level(
     inset = (wide_side - side) / 2
     middle = level.crop((round(inset), round(inset), round(inset + side), round(inset + side)))
     return middle.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def face_crop_stored(image: Image.Image, detected: DetectedFace, locates_faces: bool = True) -> Image.Image:
+    """A face cut exactly as stored crops are cut (the one cut the importer makes).
+
+    FACESITE_CROP_MARGIN around the box (none for a detector that takes the whole image
+    as the face: there is nothing around it to add), FACESITE_CROP_SIZE pixels square,
+    and turned so the eyes are level when FACESITE_CROP_ALIGN_EYES is on and the
+    detector found them. A model trained on stored crops must be shown faces cut by
+    this function, or it sees them at another scale and aspect than it learned.
+    """
+    margin = settings.FACESITE_CROP_MARGIN if locates_faces else 0.0
+    size = settings.FACESITE_CROP_SIZE
+    landmarks = detected.landmarks or {}
+    if settings.FACESITE_CROP_ALIGN_EYES and "left_eye" in landmarks and "right_eye" in landmarks:
+        eyes = (landmarks["left_eye"], landmarks["right_eye"])
+        return face_crop_level(image, detected.box, eyes, margin=margin, size=size)
+    return face_crop(image, detected.box, margin=margin, size=size)
 
 
 def difference_hash(image: Image.Image) -> int:

@@ -30,7 +30,7 @@ from identities.models import AuditEvent, Face, Identity, SourceImage
 from identities.services import identity_get_or_create, identity_name_normalize
 from identities.signals import faces_changed_on_commit
 from identities.storage import content_store, sha256_hex
-from pipeline.cropping import difference_hash, face_crop, face_crop_level, hamming_distances
+from pipeline.cropping import difference_hash, face_crop_stored, hamming_distances
 from pipeline.detection import DetectedFace, FaceDetector, detector_get
 
 logger = logging.getLogger(__name__)
@@ -339,23 +339,11 @@ def faces_find(image: Image.Image, detector: FaceDetector) -> list[FaceFound]:
     """Detect the faces in a photo and crop each one, with its difference hash."""
     faces_found = []
     for detected in detector.detect(np.asarray(image)):
-        crop = _face_crop(image, detected, detector)
+        crop = face_crop_stored(image, detected, detector.locates_faces)
         buffer = io.BytesIO()
         crop.save(buffer, "JPEG", quality=CROP_JPEG_QUALITY)
         faces_found.append(FaceFound(detected, buffer.getvalue(), difference_hash(crop)))
     return faces_found
-
-
-def _face_crop(image: Image.Image, detected: DetectedFace, detector: FaceDetector) -> Image.Image:
-    # A detector that takes the whole image as the face gets no margin: there is
-    # nothing around the face to add.
-    margin = settings.FACESITE_CROP_MARGIN if detector.locates_faces else 0.0
-    size = settings.FACESITE_CROP_SIZE
-    landmarks = detected.landmarks or {}
-    if settings.FACESITE_CROP_ALIGN_EYES and "left_eye" in landmarks and "right_eye" in landmarks:
-        eyes = (landmarks["left_eye"], landmarks["right_eye"])
-        return face_crop_level(image, detected.box, eyes, margin=margin, size=size)
-    return face_crop(image, detected.box, margin=margin, size=size)
 
 
 def _source_image_store(
