@@ -4,6 +4,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from facesite.env import envbool, envfloat, envint, envjson, envlist, envstr
 
@@ -175,6 +176,16 @@ FACESITE_RESULT_TTL_HOURS = envint("FACESITE_RESULT_TTL_HOURS", 24, minimum=1)
 # Cosine similarity at or above which two faces are one person (verification, and the
 # floor of the gallery's "unknown" threshold); 0 uses the LFW-calibrated 0.35.
 FACESITE_VERIFICATION_THRESHOLD = envfloat("FACESITE_VERIFICATION_THRESHOLD", 0.0)
+# What the gallery searches with: "facenet" (FaceNet embeddings), or "active-model" (the
+# active trained image model's layer before the softmax, once every gallery face has one;
+# FaceNet until then and whenever no image model is active).
+GALLERY_EMBEDDERS = ("facenet", "active-model")
+FACESITE_GALLERY_EMBEDDER = envstr("FACESITE_GALLERY_EMBEDDER", "facenet")
+if FACESITE_GALLERY_EMBEDDER not in GALLERY_EMBEDDERS:
+    raise ImproperlyConfigured(
+        f"FACESITE_GALLERY_EMBEDDER must be one of {', '.join(GALLERY_EMBEDDERS)}; "
+        f"got {FACESITE_GALLERY_EMBEDDER!r}."
+    )
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

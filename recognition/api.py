@@ -260,7 +260,12 @@ def openapi_description(server_url: str) -> dict:
         "(probability).",
         "properties": {
             "method": {"type": "string", "enum": ["gallery", "model"]},
-            "label": {"type": "string"},
+            "label": {"type": "string", "description": "Who answered (the gallery: over how many faces)"},
+            "embedder": {
+                "type": "string",
+                "description": "The gallery's only: the embedding it searched, facenet or model-<id> "
+                "(FACESITE_GALLERY_EMBEDDER).",
+            },
             "threshold": {"type": "number", "description": "Below this score the face is unknown."},
             "unknown": {"type": "boolean"},
             "confidence": {"type": "string", "enum": ["confident", "uncertain", "unknown"]},

@@ -83,6 +83,7 @@ def box_chip(
 
 class FaceNetEmbedder:
     name = "facenet"
+    label = "FaceNet"
     dimension = 512
     input_size = 160
     # Added on each side of the detector box, as a fraction of the box's height: FaceNet's

@@ -1,10 +1,13 @@
-"""The gallery: FaceNet embeddings of approved faces, and open-set identification over them.
+"""The gallery: embeddings of approved faces, and open-set identification over them.
 
 Rows (FaceEmbedding) are added and removed by the gallery job, which the identities
 app's `faces_changed` signal starts; they are stored, so a restart recomputes nothing.
-Each process searches an in-memory copy of the rows, checked against a cheap signature
-of the gallery (counts and newest rows) on each use: extended when rows were only
-added, reloaded when anything else changed.
+Every approved face has a FaceNet row; with FACESITE_GALLERY_EMBEDDER "active-model" it
+also gets a row of the active image model's embedder (recognition.model_embedding),
+which the search uses once every gallery face has one. Each process searches an
+in-memory copy of each embedder's rows, checked against a cheap signature of the
+gallery (counts and newest rows) on each use: extended when rows were only added,
+reloaded when anything else changed.
 """
 
 import logging
@@ -17,11 +20,13 @@ from django.db.models import Count, Q, Sum
 
 from identities.images import stored_image_rgb
 from identities.models import Face, Identity
+from recognition.embedders import Embedder
 from recognition.matches import Match
-from recognition.models import FaceEmbedding
+from recognition.models import FaceEmbedding, ModelVersion
 
 logger = logging.getLogger(__name__)
 
+# FaceNet's name: every approved face has its row, whatever else the gallery searches with.
 EMBEDDER = "facenet"
 # Faces embedded per batch: one storage read and one network run each.
 SYNC_BATCH = 64
@@ -44,17 +49,53 @@ CALIBRATION_MAX_PROBES = 1000
 # The estimate is kept while the gallery's faces and identities stay within this
 # fraction of what it was made on, so approving one face never costs a recalibration.
 CALIBRATION_REUSE = 0.05
+# Same-person and different-person pairs of gallery faces sampled (each) for a model
+# embedder's 1:1 threshold; 3,000 of each is a few milliseconds.
+CALIBRATION_PAIRS = 3000
 
 
 # -- keeping the rows up to date ---------------------------------------------------------
 
 
-def _faces_to_embed():
-    return Face.objects.filter(status=Face.Status.APPROVED).exclude(embeddings__embedder=EMBEDDER)
+def gallery_searches_models() -> bool:
+    """Whether FACESITE_GALLERY_EMBEDDER asks for the active model's embedder."""
+    return settings.FACESITE_GALLERY_EMBEDDER == "active-model"
+
+
+def gallery_model_embedder() -> Embedder | None:
+    """The active image model's embedder, when the gallery is to search with it.
+
+    None for a facenet_head model: its layer before the softmax is the FaceNet embedding
+    scaled, so FaceNet's rows already are its rows (see recognition.model_embedding).
+    """
+    from recognition.model_embedding import ModelEmbedder
+    from recognition.predicting import active_model
+
+    model_version = active_model() if gallery_searches_models() else None
+    if model_version is None or model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+        return None
+    return ModelEmbedder(model_version)
+
+
+def _facenet() -> Embedder:
+    from recognition.embedding import facenet_embedder
+
+    return facenet_embedder()
+
+
+def sync_embedders() -> list[Embedder]:
+    """The embedders whose rows the gallery job keeps: FaceNet's always (verification,
+    the figures and the fallback search use them), then the active model's if wanted."""
+    model = gallery_model_embedder()
+    return [_facenet()] + ([model] if model is not None else [])
+
+
+def _faces_to_embed(embedder: str):
+    return Face.objects.filter(status=Face.Status.APPROVED).exclude(embeddings__embedder=embedder)
 
 
 def _stale_embeddings():
-    return FaceEmbedding.objects.filter(embedder=EMBEDDER).exclude(face__status=Face.Status.APPROVED)
+    return FaceEmbedding.objects.exclude(face__status=Face.Status.APPROVED)
 
 
 def _crop_read(face: Face) -> np.ndarray | None:
@@ -65,16 +106,13 @@ def _crop_read(face: Face) -> np.ndarray | None:
         return None
 
 
-def _batch_embed(faces: list[Face]) -> tuple[int, list[int]]:
+def _batch_embed(faces: list[Face], embedder: Embedder) -> tuple[int, list[int]]:
     """Embed and store one batch; returns how many were stored and the unreadable ids."""
-    from recognition.embedding import facenet_embedder
-
-    embedder = facenet_embedder()
     crops = {face.pk: _crop_read(face) for face in faces}
     readable = [face for face in faces if crops[face.pk] is not None]
     vectors = embedder.embed_crops([crops[face.pk] for face in readable], readable)
     rows = [
-        FaceEmbedding(face=face, embedder=EMBEDDER, vector=vector.astype(np.float32).tobytes())
+        FaceEmbedding(face=face, embedder=embedder.name, vector=vector.astype(np.float32).tobytes())
         for face, vector in zip(readable, vectors, strict=True)
     ]
     # Another run may have embedded some of these meanwhile; the unique constraint keeps one.
@@ -87,31 +125,42 @@ def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
 
     1. Delete embeddings of faces that are no longer approved (a deleted face takes its
        rows with it; a merged face keeps its row, since the identity is read through it).
-    2. Embed approved faces that have none, a batch at a time, reading their stored crops.
+    2. For each embedder kept (sync_embedders: FaceNet, then the active model's if the
+       gallery searches with it), embed the approved faces that have no row of it, a
+       batch at a time, reading their stored crops.
     3. Repeat until a pass finds nothing to do, so faces decided while the job ran are
        not left for a later change to pick up. Unreadable crops are skipped (and logged)
        for the rest of this run.
     """
     summary = {"embedded": 0, "removed": 0, "unreadable": 0}
+    embedders = sync_embedders()
     skipped: set[int] = set()
     while True:
         removed, _ = _stale_embeddings().delete()
         summary["removed"] += removed
-        pending = _faces_to_embed().exclude(pk__in=skipped).order_by("pk")
-        total = pending.count()
-        if progress is not None:
-            progress.step(f"Embedding {total} approved faces")
-        if not total and not removed:
+        pending = sum(
+            _pending_embed(embedder, skipped, summary, progress, batch_size) for embedder in embedders
+        )
+        if not pending and not removed:
             return summary
-        done = 0
-        while batch := list(pending.exclude(pk__in=skipped)[:batch_size]):
-            stored, unreadable = _batch_embed(batch)
-            skipped.update(unreadable)
-            summary["embedded"] += stored
-            summary["unreadable"] += len(unreadable)
-            done += len(batch)
-            if progress is not None:
-                progress.advance(done, max(total, done), summary=dict(summary))
+
+
+def _pending_embed(embedder: Embedder, skipped: set[int], summary: dict, progress, batch_size: int) -> int:
+    """Embed the approved faces without a row of this embedder; returns how many were pending."""
+    pending = _faces_to_embed(embedder.name).exclude(pk__in=skipped).order_by("pk")
+    total = pending.count()
+    if progress is not None:
+        progress.step(f"Embedding {total} approved faces ({embedder.label})")
+    done = 0
+    while total and (batch := list(pending.exclude(pk__in=skipped)[:batch_size])):
+        stored, unreadable = _batch_embed(batch, embedder)
+        skipped.update(unreadable)
+        summary["embedded"] += stored
+        summary["unreadable"] += len(unreadable)
+        done += len(batch)
+        if progress is not None:
+            progress.advance(done, max(total, done), summary=dict(summary))
+    return total
 
 
 def gallery_job_run(*, job_run, progress) -> dict:
@@ -142,11 +191,20 @@ def _gallery_job_start(target_key: str, label: str, actor):
 def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
     # Merges, deletions and archiving need no new embeddings: rows go with their faces
     # and the search reads identities through them.
-    if reason in ("decided", "imported") and _queue_reachable():
+    if reason in ("decided", "imported") and queue_reachable():
         gallery_sync_start()
 
 
-def _queue_reachable() -> bool:
+def gallery_model_activated(model_version: ModelVersion) -> None:
+    """Start a gallery job that embeds the approved faces with a newly active model, when
+    the gallery searches with the active model and the model sees pixels (a facenet_head
+    model searches FaceNet's rows, which are there)."""
+    sees_pixels = model_version.architecture != ModelVersion.Architecture.FACENET_HEAD
+    if gallery_searches_models() and sees_pixels and queue_reachable():
+        gallery_sync_start()
+
+
+def queue_reachable() -> bool:
     """Whether Redis answers; without it (an import run while the site is down) a gallery
     job per commit would only pile up failed runs. The next change or `gallery_sync`
     catches up, since a run embeds everything that is missing."""
@@ -174,7 +232,7 @@ class GalleryMatrix:
     """The gallery in memory, rows grouped by identity so a per-identity maximum is one reduceat."""
 
     signature: tuple
-    vectors: np.ndarray  # (N, 512) float32
+    vectors: np.ndarray  # (N, the embedder's dimension) float32
     identity_ids: np.ndarray  # (N,) per row, ascending
 
     def __post_init__(self) -> None:
@@ -183,18 +241,19 @@ class GalleryMatrix:
         self.group_identity_ids = ids[self.group_starts]
 
 
-_matrix: GalleryMatrix | None = None
+# Per embedder name: the process's copy of its rows, and its threshold.
+_matrices: dict[str, GalleryMatrix] = {}
 _matrix_lock = threading.Lock()
 
 
-def _signature() -> tuple:
+def _signature(embedder: str = EMBEDDER) -> tuple:
     """What changes whenever the search would: rows added or removed (count, newest row),
     identities merged away, deleted or created (count, newest) or (un)archived.
 
     The newest rows' creation times guard against ids used again, which SQLite does
     after a test's rollback.
     """
-    embeddings = FaceEmbedding.objects.filter(embedder=EMBEDDER)
+    embeddings = FaceEmbedding.objects.filter(embedder=embedder)
     people = Identity.objects.aggregate(count=Count("pk"), archived=Sum("pk", filter=Q(archived=True)))
     return (
         embeddings.count(),
@@ -208,10 +267,15 @@ def _signature() -> tuple:
 def _rows_matrix(
     signature: tuple, rows: list[tuple[int, bytes]], base: GalleryMatrix | None = None
 ) -> GalleryMatrix:
-    """A matrix of (identity id, vector bytes) rows, added to base's rows if given."""
+    """A matrix of (identity id, vector bytes) rows, added to base's rows if given.
+
+    The vectors' length is read from the rows, so any embedder's rows fit.
+    """
     identity_ids = np.array([identity_id for identity_id, _ in rows], dtype=np.int64)
+    base = base if base is not None and len(base.vectors) else None
+    dimension = len(bytes(rows[0][1])) // 4 if rows else (base.vectors.shape[1] if base else 0)
     vectors = np.frombuffer(b"".join(bytes(vector) for _, vector in rows), dtype=np.float32).reshape(
-        len(rows), 512
+        len(rows), dimension
     )
     if base is not None:
         identity_ids = np.concatenate([base.identity_ids, identity_ids])
@@ -220,8 +284,8 @@ def _rows_matrix(
     return GalleryMatrix(signature, vectors[order], identity_ids[order])
 
 
-def _matrix_load(signature: tuple) -> GalleryMatrix:
-    rows = FaceEmbedding.objects.filter(embedder=EMBEDDER, face__identity__archived=False).values_list(
+def _matrix_load(signature: tuple, embedder: str) -> GalleryMatrix:
+    rows = FaceEmbedding.objects.filter(embedder=embedder, face__identity__archived=False).values_list(
         "face__identity_id", "vector"
     )
     return _rows_matrix(signature, list(rows))
@@ -231,7 +295,7 @@ def _still_there(model, newest: tuple | None) -> bool:
     return newest is not None and model.objects.filter(pk=newest[0], created_at=newest[1]).exists()
 
 
-def _matrix_extend(matrix: GalleryMatrix, signature: tuple) -> GalleryMatrix | None:
+def _matrix_extend(matrix: GalleryMatrix, signature: tuple, embedder: str) -> GalleryMatrix | None:
     """matrix with the rows added since it was loaded, or None if anything else changed
     (a row or an identity gone, an identity (un)archived): approving faces then costs
     reading the new rows only, not the whole gallery."""
@@ -243,7 +307,7 @@ def _matrix_extend(matrix: GalleryMatrix, signature: tuple) -> GalleryMatrix | N
     if signature[2] != identities + Identity.objects.filter(pk__gt=newest_identity[0]).count():
         return None
     added = list(
-        FaceEmbedding.objects.filter(embedder=EMBEDDER, pk__gt=newest[0]).values_list(
+        FaceEmbedding.objects.filter(embedder=embedder, pk__gt=newest[0]).values_list(
             "face__identity_id", "face__identity__archived", "vector"
         )
     )
@@ -253,29 +317,57 @@ def _matrix_extend(matrix: GalleryMatrix, signature: tuple) -> GalleryMatrix | N
     return _rows_matrix(signature, rows, base=matrix)
 
 
-def gallery_matrix() -> GalleryMatrix:
-    """The process's copy of the gallery: extended with new rows when only rows were
-    added, reloaded when anything else in its signature changed."""
-    global _matrix
-    signature = _signature()
+def gallery_matrix(embedder: str = EMBEDDER) -> GalleryMatrix:
+    """The process's copy of one embedder's gallery: extended with new rows when only
+    rows were added, reloaded when anything else in its signature changed.
+
+    A process keeps FaceNet's copy and one model's at most: loading another model's
+    drops the one before (an Inception V3 copy is 8 KiB a face).
+    """
+    signature = _signature(embedder)
     with _matrix_lock:
-        if _matrix is None:
-            _matrix = _matrix_load(signature)
-        elif _matrix.signature != signature:
-            _matrix = _matrix_extend(_matrix, signature) or _matrix_load(signature)
-        return _matrix
+        matrix = _matrices.get(embedder)
+        if matrix is None:
+            for name in [name for name in _matrices if name != EMBEDDER]:
+                del _matrices[name]
+            matrix = _matrix_load(signature, embedder)
+        elif matrix.signature != signature:
+            matrix = _matrix_extend(matrix, signature, embedder) or _matrix_load(signature, embedder)
+        _matrices[embedder] = matrix
+        return matrix
 
 
 def gallery_cache_clear() -> None:
-    """Forget this process's copy of the gallery and its threshold (for tests)."""
-    global _matrix, _calibration
+    """Forget this process's copies of the gallery and their thresholds (for tests)."""
     with _matrix_lock:
-        _matrix, _calibration = None, None
+        _matrices.clear()
+        _calibrations.clear()
 
 
-def gallery_size() -> int:
+def gallery_size(embedder: str = EMBEDDER) -> int:
     """How many approved faces (of identities not archived) identification searches."""
-    return len(gallery_matrix().vectors)
+    return len(gallery_matrix(embedder).vectors)
+
+
+def gallery_search_embedder() -> Embedder:
+    """The embedder identification searches with.
+
+    The active image model's when FACESITE_GALLERY_EMBEDDER is "active-model" and every
+    face of FaceNet's gallery has a row of it, so a gallery still being embedded never
+    answers with part of its faces; FaceNet's otherwise.
+    """
+    model = gallery_model_embedder()
+    if model is not None and _rows_complete(model.name):
+        return model
+    return _facenet()
+
+
+def _rows_complete(embedder: str) -> bool:
+    gallery_faces = Face.objects.filter(
+        status=Face.Status.APPROVED, identity__archived=False, embeddings__embedder=EMBEDDER
+    )
+    has_rows = FaceEmbedding.objects.filter(embedder=embedder).exists()
+    return has_rows and not gallery_faces.exclude(embeddings__embedder=embedder).exists()
 
 
 def identity_scores(matrix: GalleryMatrix, embeddings: np.ndarray) -> np.ndarray:
@@ -291,10 +383,10 @@ def identity_scores(matrix: GalleryMatrix, embeddings: np.ndarray) -> np.ndarray
     return np.maximum.reduceat(similarities, matrix.group_starts, axis=1)
 
 
-def gallery_identify(embeddings: np.ndarray, k: int = 5) -> list[list[Match]]:
-    """For each L2-normalised (512,) embedding, the top-k identities, best first."""
+def gallery_identify(embeddings: np.ndarray, k: int = 5, embedder: str = EMBEDDER) -> list[list[Match]]:
+    """For each L2-normalised embedding (of this embedder), the top-k identities, best first."""
     embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
-    matrix = gallery_matrix()
+    matrix = gallery_matrix(embedder)
     if not len(matrix.vectors) or not len(embeddings):
         return [[] for _ in embeddings]
     scores = identity_scores(matrix, embeddings)
@@ -369,24 +461,61 @@ def _near(calibrated: int, now: int) -> bool:
     return abs(now - calibrated) <= CALIBRATION_REUSE * calibrated
 
 
-_calibration: Calibration | None = None
+_calibrations: dict[str, Calibration] = {}
 
 
-def gallery_threshold() -> float:
-    """The identity score below which a face is "unknown".
+def gallery_threshold(embedder: str = EMBEDDER) -> float:
+    """The identity score below which a face is "unknown" (for this embedder's gallery).
 
     The open-set estimate (a stranger named at most OPEN_SET_FAR of the time) on the
-    approved gallery, but never below the 1:1 verification threshold, so the upload page
-    never names someone the verification page would call a different person. With
-    fewer than CALIBRATION_MIN_IDENTITIES identities, the verification threshold alone.
+    approved gallery, but never below a 1:1 threshold, so the upload page never names
+    someone a 1:1 comparison would call a different person. For FaceNet that floor is
+    the verification threshold (LFW's); LFW says nothing of another embedding space, so
+    a model embedder's floor is its pair_threshold() on the gallery itself. With fewer
+    than CALIBRATION_MIN_IDENTITIES identities, the floor alone.
     Recomputed only when the gallery has grown or shrunk by CALIBRATION_REUSE.
     """
-    global _calibration
-    matrix = gallery_matrix()
-    calibration = _calibration
+    matrix = gallery_matrix(embedder)
+    calibration = _calibrations.get(embedder)
     if calibration is None or not calibration.fits(matrix):
-        calibrated = open_set_threshold(matrix)
-        threshold = max(calibrated or 0.0, verification_threshold())
+        floor = verification_threshold() if embedder == EMBEDDER else pair_threshold(matrix)
+        threshold = max(open_set_threshold(matrix) or 0.0, floor)
         calibration = Calibration(len(matrix.vectors), len(matrix.group_starts), threshold)
-        _calibration = calibration
+        _calibrations[embedder] = calibration
     return calibration.threshold
+
+
+def pair_threshold(matrix: GalleryMatrix, pairs: int = CALIBRATION_PAIRS, seed: int = 0) -> float:
+    """A 1:1 threshold estimated on the gallery: the best-accuracy cosine threshold over
+    sampled pairs of faces of one identity and of two.
+
+    Optimistic for a trained model's embedder: the gallery holds the faces the model was
+    trained on, whose same-person pairs it pulls closer than it would a stranger's photos.
+    It only stands in for the LFW figure FaceNet has, which no other embedding can reuse.
+
+    1. Sample (seeded) a face of an identity that has another, and one of its other faces.
+    2. Sample pairs of faces at random and keep those of two identities.
+    3. Return recognition.lfw.best_threshold over both kinds of pairs. Without a pair of
+       each kind (one identity, or one face each) there is nothing to tell apart, and
+       1.0 is returned: no face is named.
+    """
+    from recognition.lfw import best_threshold
+
+    generator = np.random.default_rng(seed)
+    sizes = np.diff(np.r_[matrix.group_starts, len(matrix.identity_ids)])
+    group_of_row = np.repeat(np.arange(len(sizes)), sizes)
+    shared = np.flatnonzero(sizes[group_of_row] > 1)
+    if not len(shared) or len(sizes) < 2:
+        return 1.0
+    first = generator.choice(shared, size=pairs)
+    group = group_of_row[first]
+    start, size = matrix.group_starts[group], sizes[group]
+    second = start + (first - start + generator.integers(1, size)) % size
+    left, right = generator.integers(0, len(group_of_row), size=(2, pairs))
+    apart = group_of_row[left] != group_of_row[right]
+    vectors = matrix.vectors
+    same_scores = np.einsum("ij,ij->i", vectors[first], vectors[second])
+    different_scores = np.einsum("ij,ij->i", vectors[left[apart]], vectors[right[apart]])
+    scores = np.concatenate([same_scores, different_scores])
+    same = np.r_[np.ones(len(same_scores), bool), np.zeros(len(different_scores), bool)]
+    return best_threshold(scores, same)

@@ -17,7 +17,7 @@ from identities.models import AuditEvent
 from pipeline.datasets import dataset_split_items
 from pipeline.models import JobRun
 from recognition.matches import Match
-from recognition.models import ModelVersion
+from recognition.models import FaceEmbedding, ModelVersion
 
 TOP_K = 5
 # Conv layers offered for feature maps at most; the last conv layer is always among them.
@@ -25,6 +25,8 @@ IMAGE_LAYERS_MAX = 8
 PREDICT_BATCH = 64
 
 _models: dict[int, object] = {}
+# Each model's sub-model that ends at the layer before its softmax (model_features).
+_feature_models: dict[int, object] = {}
 _models_lock = threading.Lock()
 
 
@@ -60,6 +62,9 @@ def model_version_activate(*, model_version: ModelVersion, actor) -> None:
             "Another model was activated at the same moment; look at the list and try again."
         ) from None
     model_version.is_active = True
+    from recognition.gallery import gallery_model_activated
+
+    gallery_model_activated(model_version)
 
 
 def model_version_deactivate(*, model_version: ModelVersion, actor) -> None:
@@ -96,6 +101,7 @@ def model_version_delete(*, model_version: ModelVersion, actor) -> None:
                 "metrics_top1": model_version.metrics.get("top1"),
             },
         )
+        FaceEmbedding.objects.filter(embedder=model_embedder_name(pk)).delete()
         model_version.delete()
         # Files go once the row is gone for good; a rolled-back delete keeps them.
         if folder is not None:
@@ -132,6 +138,24 @@ def model_forget(model_version_pk: int) -> None:
     """Drop a (deleted) model from this process's cache."""
     with _models_lock:
         _models.pop(model_version_pk, None)
+        _feature_models.pop(model_version_pk, None)
+
+
+def model_embedder_name(model_version_pk: int) -> str:
+    """What FaceEmbedding.embedder says for a model's gallery rows."""
+    return f"model-{model_version_pk}"
+
+
+def model_features(model_version: ModelVersion):
+    """The model cut at the input of its softmax layer ("predictions"), built once per process."""
+    import keras
+
+    model = model_keras(model_version)
+    with _models_lock:
+        if model_version.pk not in _feature_models:
+            features = model.get_layer("predictions").input
+            _feature_models[model_version.pk] = keras.Model(model.input, features)
+        return _feature_models[model_version.pk]
 
 
 def model_scores(model_version: ModelVersion, chips: list[np.ndarray], *, model=None) -> np.ndarray:
@@ -151,7 +175,7 @@ def model_scores(model_version: ModelVersion, chips: list[np.ndarray], *, model=
         from recognition.training import chips_resize
 
         inputs = chips_resize(chips, model_version.config["input_size"])
-    return _predict(model, inputs)
+    return model_outputs(model, inputs)
 
 
 def model_predict(model_version: ModelVersion, chips: list[np.ndarray]) -> list[list[Match]]:
@@ -196,7 +220,7 @@ def split_scores(model_version: ModelVersion, split: str, *, model=None) -> tupl
         from recognition.training import split_embeddings
 
         vectors, labels = split_embeddings(model_version, split)
-        return _predict(model, vectors), labels
+        return model_outputs(model, vectors), labels
     items = dataset_split_items(model_version.dataset, split)
     labels = np.array([label for _, label, _ in items], dtype=np.int32)
     return files_scores(model_version, [name for name, _, _ in items], model=model), labels
@@ -210,13 +234,14 @@ def files_scores(model_version: ModelVersion, names: list[str], *, model=None) -
     if not names:
         return np.zeros((0, len(model_version.classes)), dtype=np.float32)
     if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
-        return _predict(model, crops_embed(names))
+        return model_outputs(model, crops_embed(names))
     config = TrainingConfig.from_json({**model_version.config, "batch_size": PREDICT_BATCH})
     images = image_dataset([(name, 0, 1) for name in names], config, training=False)
     return np.asarray(model.predict(images.map(lambda image, label: image), verbose=0))
 
 
-def _predict(model, inputs: np.ndarray) -> np.ndarray:
+def model_outputs(model, inputs: np.ndarray) -> np.ndarray:
+    """A Keras model's outputs for a batch of inputs, the way that is quick for its size."""
     if not len(inputs):
         return np.zeros((0, model.output_shape[-1]), dtype=np.float32)
     # predict() sets up a data pipeline on every call: about 100 ms on this CPU for the

@@ -1,9 +1,12 @@
 """Recognition of uploaded photos: decode, find every face, name each one or call it unknown.
 
-Two answers per face, labelled: the gallery's (FaceNet embeddings of approved faces,
-cosine similarity, open-set with a calibrated threshold) and, when a trained model is
-active, that model's (softmax top 5, unknown below its threshold). A result record
-keeps what the result page and its figures need, for FACESITE_RESULT_TTL_HOURS.
+Two answers per face, labelled: the gallery's (embeddings of approved faces, FaceNet's
+or the active model's (see recognition.gallery), cosine similarity, open-set with a
+calibrated threshold) and, when a trained model is active, that model's (softmax top 5,
+unknown below its threshold). Each network is shown the face cut as it expects: FaceNet
+its 160x160 chip, an image model a face cut as the stored crops it was trained on. A
+result record keeps what the result page and its figures need, for
+FACESITE_RESULT_TTL_HOURS.
 """
 
 import base64
@@ -27,6 +30,7 @@ from PIL import Image
 from facesite.errors import FacesiteError
 from identities.images import DecodedImage, ImageRejected, image_decode
 from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
+from recognition.embedders import Embedder
 from recognition.matches import Match
 from recognition.models import ModelVersion, RecognitionResult
 
@@ -87,6 +91,20 @@ def face_chips(pixels: np.ndarray, faces: list[DetectedFace]) -> list[np.ndarray
     return [facenet_embedder().chip(pixels, face) for face in faces]
 
 
+def embedder_chips(embedder: Embedder, pixels: np.ndarray, faces: list[DetectedFace]) -> list[np.ndarray]:
+    return [embedder.chip(pixels, face) for face in faces]
+
+
+def model_chips(model_version: ModelVersion, pixels: np.ndarray, faces: list[DetectedFace]) -> list | None:
+    """What an image model is shown: each face cut as the stored crops it was trained on
+    are cut (ModelEmbedder.chip). None for a facenet_head model, which takes FaceNet's chip."""
+    from recognition.model_embedding import ModelEmbedder
+
+    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+        return None
+    return embedder_chips(ModelEmbedder(model_version), pixels, faces)
+
+
 # -- answers ---------------------------------------------------------------------------
 
 
@@ -116,14 +134,16 @@ def answer(matches: list[Match], *, threshold: float, method: str, label: str) -
     }
 
 
-def gallery_answers(embeddings: np.ndarray) -> list[dict]:
+def gallery_answers(embeddings: np.ndarray, embedder: Embedder) -> list[dict]:
+    """The gallery's answer for each of embedder's embeddings; the label says which
+    embedder answered and over how many faces."""
     from recognition.gallery import gallery_identify, gallery_size, gallery_threshold
 
-    threshold = gallery_threshold()
-    label = f"Gallery: FaceNet similarity to {gallery_size():,} approved faces"
+    threshold = gallery_threshold(embedder.name)
+    label = f"Gallery: {embedder.label} similarity to {gallery_size(embedder.name):,} approved faces"
     return [
-        answer(matches, threshold=threshold, method="gallery", label=label)
-        for matches in gallery_identify(embeddings, k=TOP_K)
+        {**answer(matches, threshold=threshold, method="gallery", label=label), "embedder": embedder.name}
+        for matches in gallery_identify(embeddings, k=TOP_K, embedder=embedder.name)
     ]
 
 
@@ -163,8 +183,11 @@ class Recognition:
 
     decoded: DecodedImage
     faces: list[dict]
+    # FaceNet's chips, kept for the gallery's figures whichever embedder answered.
     chips: list[np.ndarray]
     model_version: ModelVersion | None
+    # The chips an image model answered on (stored crops' cut), for its figures.
+    model_chips: list[np.ndarray] | None = None
 
 
 def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
@@ -172,9 +195,15 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
 
     1. Decode by content: JPEG, PNG or WebP, within the byte and pixel limits.
     2. Detect every face (MTCNN), largest first; none at all is NoFaceFound.
-    3. Cut each face's 160x160 chip and embed the chips in one FaceNet call.
-    4. Ask the gallery for each face's top 5, and the active model, if any, for its own.
+    3. Cut each face's FaceNet chip, and its stored-crop cut if an image model is active.
+    4. Embed each face with the embedder the gallery searches with (FaceNet, or the active
+       model's layer before the softmax; see gallery_search_embedder) in one call, and
+       ask the gallery for its top 5.
+    5. Ask the active model, if any, for its own top 5: an image model on the stored-crop
+       cut it was trained on, a facenet_head model on the FaceNet chip.
     """
+    from recognition.gallery import EMBEDDER, gallery_search_embedder
+
     timings = timings or Timings()
     decoded = timings.measure("decode", photo_decode, data)
     pixels = np.asarray(decoded.image)
@@ -184,10 +213,15 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
             "No face found in this photo. Try one where the face is larger and turned to the camera."
         )
     chips = timings.measure("chip", face_chips, pixels, detected)
-    embeddings = timings.measure("embed", _embed, chips)
-    gallery = timings.measure("gallery", gallery_answers, embeddings)
+    embedder = timings.measure("gallery", gallery_search_embedder)
+    searched = chips
+    if embedder.name != EMBEDDER:
+        searched = timings.measure("chip", embedder_chips, embedder, pixels, detected)
+    embeddings = timings.measure("embed", embedder.embed_chips, searched)
+    gallery = timings.measure("gallery", gallery_answers, embeddings, embedder)
     model_version = timings.measure("model", active_model)
-    model = timings.measure("model", model_answers, model_version, chips) if model_version else None
+    crops = timings.measure("chip", model_chips, model_version, pixels, detected) if model_version else None
+    model = timings.measure("model", model_answers, model_version, crops or chips) if model_version else None
     faces = [
         {
             "number": number,
@@ -198,7 +232,8 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
         }
         for number, face in enumerate(detected, start=1)
     ]
-    return Recognition(decoded, faces, chips, model_version)
+    answered = model is not None and "error" not in model[0]
+    return Recognition(decoded, faces, chips, model_version, crops if answered else None)
 
 
 def _embed(chips: list[np.ndarray]) -> np.ndarray:
@@ -241,6 +276,8 @@ def _result_store(recognition: Recognition, data: bytes, *, user, keep: bool) ->
         )
         for number, chip in enumerate(recognition.chips, start=1):
             default_storage.save(result_chip_name(result, number), ContentFile(png_bytes(chip)))
+        for number, chip in enumerate(recognition.model_chips or [], start=1):
+            default_storage.save(result_chip_name(result, number, "model"), ContentFile(png_bytes(chip)))
         with transaction.atomic():
             result.save(force_insert=True)
     except BaseException:
@@ -249,13 +286,22 @@ def _result_store(recognition: Recognition, data: bytes, *, user, keep: bool) ->
     return result
 
 
-def result_chip_name(result: RecognitionResult, number: int) -> str:
-    return f"{result.files_dir}/face-{number}.png"
+def result_chip_name(result: RecognitionResult, number: int, kind: str = "") -> str:
+    """face-N.png is FaceNet's chip; face-N-model.png the cut an image model answered on."""
+    suffix = f"-{kind}" if kind else ""
+    return f"{result.files_dir}/face-{number}{suffix}.png"
 
 
-def result_chip(result: RecognitionResult, number: int) -> np.ndarray:
-    with default_storage.open(result_chip_name(result, number), "rb") as chip_file:
+def result_chip(result: RecognitionResult, number: int, kind: str = "") -> np.ndarray:
+    with default_storage.open(result_chip_name(result, number, kind), "rb") as chip_file:
         return np.asarray(Image.open(chip_file).convert("RGB"))
+
+
+def result_model_chip(result: RecognitionResult, number: int) -> np.ndarray:
+    """The face as the result's image model saw it. Results stored before models were
+    shown stored-crop cuts have no such file: their model saw the FaceNet chip."""
+    name = result_chip_name(result, number, "model")
+    return result_chip(result, number, "model" if default_storage.exists(name) else "")
 
 
 def result_photo_bytes(result: RecognitionResult) -> bytes:
@@ -380,16 +426,14 @@ def result_face_add(*, result: RecognitionResult, number: int, identity, actor):
     """
     from identities.models import AuditEvent, SourceImage
     from identities.storage import content_store, sha256_hex
-    from pipeline.cropping import difference_hash, face_crop
+    from pipeline.cropping import difference_hash, face_crop_stored
     from pipeline.importer import CROP_JPEG_QUALITY, FaceFound, faces_store
 
     data = result_photo_bytes(result)
     decoded = photo_decode(data)
     box = result.faces[number - 1]["box"]
     detected = DetectedFace(box["left"], box["top"], box["width"], box["height"])
-    crop = face_crop(
-        decoded.image, detected.box, margin=settings.FACESITE_CROP_MARGIN, size=settings.FACESITE_CROP_SIZE
-    )
+    crop = face_crop_stored(decoded.image, detected)
     buffer = io.BytesIO()
     crop.save(buffer, "JPEG", quality=CROP_JPEG_QUALITY)
     found = FaceFound(detected, buffer.getvalue(), difference_hash(crop))

@@ -336,13 +336,18 @@ def figures_available(result: RecognitionResult) -> dict[str, str]:
 
 
 def figure_png(result: RecognitionResult, number: int, figure: str) -> bytes:
-    """A face's figure, drawn on first request and read from beside the result after that."""
-    from recognition.recognizing import result_chip
+    """A face's figure, drawn on first request and read from beside the result after that.
+
+    The model's figures are drawn on the face as the model saw it (the stored-crop cut),
+    FaceNet's on its own chip.
+    """
+    from recognition.recognizing import result_chip, result_model_chip
 
     cache_name = f"{result.files_dir}/face-{number}-{figure}.png"
     if default_storage.exists(cache_name):
         with default_storage.open(cache_name, "rb") as cached:
             return cached.read()
-    png = FIGURES[figure][1](result, number, result_chip(result, number))
+    chip = result_model_chip(result, number) if figure.startswith("model-") else result_chip(result, number)
+    png = FIGURES[figure][1](result, number, chip)
     default_storage.save(cache_name, ContentFile(png))
     return png

@@ -51,7 +51,9 @@ def test_every_figure_is_a_png_and_is_drawn_once(uploader_web, result_with_model
         assert_png(uploader_web.get(figure_url(result, figure)))
 
     cached = sorted(path.name for path in (Path(settings.MEDIA_ROOT) / result.files_dir).glob("face-1-*.png"))
-    assert cached == sorted(f"face-1-{figure}.png" for figure in FACENET_FIGURES + MODEL_FIGURES)
+    # Beside the figures, the face as the model saw it (cut as stored crops are).
+    figures = [f"face-1-{figure}.png" for figure in FACENET_FIGURES + MODEL_FIGURES]
+    assert cached == sorted([*figures, "face-1-model.png"])
     # A second view reads the cached file: change it and the change is what comes back.
     (Path(settings.MEDIA_ROOT) / result.files_dir / "face-1-facenet-filters.png").write_bytes(b"cached")
     assert uploader_web.get(figure_url(result, "facenet-filters")).content == b"cached"
