@@ -416,6 +416,17 @@ def openapi_description(server_url: str) -> dict:
                                     "number": {"type": "integer"},
                                     "box": box,
                                     "detector_confidence": {"type": ["number", "null"]},
+                                    "landmarks": {
+                                        "type": "object",
+                                        "description": "Named points in photo pixels, "
+                                        "e.g. left_eye: [x, y]",
+                                        "additionalProperties": {
+                                            "type": "array",
+                                            "items": {"type": "integer"},
+                                            "minItems": 2,
+                                            "maxItems": 2,
+                                        },
+                                    },
                                     "gallery": answer,
                                     "model": {"oneOf": [answer, {"type": "null"}]},
                                     "figures": {

@@ -227,6 +227,11 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
             "number": number,
             "box": {"left": face.left, "top": face.top, "width": face.width, "height": face.height},
             "detector_confidence": face.confidence,
+            # Kept so a face added to an identity from the result is cut as an import
+            # would cut it, eyes levelled when FACESITE_CROP_ALIGN_EYES says so.
+            "landmarks": {
+                name: [round(value) for value in point] for name, point in (face.landmarks or {}).items()
+            },
             "gallery": gallery[number - 1],
             "model": model[number - 1] if model else None,
         }
@@ -431,8 +436,11 @@ def result_face_add(*, result: RecognitionResult, number: int, identity, actor):
 
     data = result_photo_bytes(result)
     decoded = photo_decode(data)
-    box = result.faces[number - 1]["box"]
-    detected = DetectedFace(box["left"], box["top"], box["width"], box["height"])
+    recognized = result.faces[number - 1]
+    box = recognized["box"]
+    # Results stored before landmarks were kept have none; the crop is then not levelled.
+    landmarks = {name: tuple(point) for name, point in recognized.get("landmarks", {}).items()}
+    detected = DetectedFace(box["left"], box["top"], box["width"], box["height"], landmarks=landmarks)
     crop = face_crop_stored(decoded.image, detected)
     buffer = io.BytesIO()
     crop.save(buffer, "JPEG", quality=CROP_JPEG_QUALITY)

@@ -1,11 +1,16 @@
 """From a result, an admin adds a face to an identity; it waits in the review queue."""
 
+import io
+
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from PIL import Image
 
 from identities.models import AuditEvent, Face, SourceImage
 from recognition.models import RecognitionResult
 from tests.conftest import make_user
 from tests.factories import make_identity
+from tests.pipeline.test_crop_align_eyes import PHOTO, eye_angle
 from tests.recognition.uploads import JANE, JOHN, group_photo, upload
 
 
@@ -69,3 +74,20 @@ def test_uploaders_cannot_add_faces(uploader_web):
 
     assert response.status_code == 403 and not Face.objects.exists()
     assert "Add this face" not in uploader_web.get(result.get_absolute_url()).content.decode()
+
+
+def test_a_face_added_from_a_result_is_levelled_as_an_import_is(client, db, settings):
+    settings.FACESITE_CROP_ALIGN_EYES = True
+    make_identity("Jane Roe")
+    client.force_login(make_user("ursula", "admin", "uploader"))
+    tilted = Image.open(PHOTO).convert("RGB").rotate(-20, resample=Image.Resampling.BICUBIC, expand=True)
+    buffer = io.BytesIO()
+    tilted.save(buffer, "JPEG", quality=95)
+    client.post(reverse("recognize"), {"image": upload(buffer.getvalue())})
+    result = RecognitionResult.objects.get()
+
+    client.post(reverse("recognition_face_add", args=[result.pk, 1]), {"identity": "Jane Roe"})
+
+    with default_storage.open(Face.objects.get().file) as crop_file:
+        crop = Image.open(crop_file).convert("RGB")
+    assert abs(eye_angle(crop)) < 4
