@@ -131,6 +131,10 @@ def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
     3. Repeat until a pass finds nothing to do, so faces decided while the job ran are
        not left for a later change to pick up. Unreadable crops are skipped (and logged)
        for the rest of this run.
+
+    A model that cannot embed (its files removed by hand, say) is dropped for the rest of
+    the run and named in the summary's "model_error"; FaceNet's rows are still kept up to
+    date, and the search goes on using them, since the model's rows stay incomplete.
     """
     summary = {"embedded": 0, "removed": 0, "unreadable": 0}
     embedders = sync_embedders()
@@ -138,9 +142,16 @@ def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
     while True:
         removed, _ = _stale_embeddings().delete()
         summary["removed"] += removed
-        pending = sum(
-            _pending_embed(embedder, skipped, summary, progress, batch_size) for embedder in embedders
-        )
+        pending = 0
+        for embedder in list(embedders):
+            try:
+                pending += _pending_embed(embedder, skipped, summary, progress, batch_size)
+            except Exception as error:
+                if embedder.name == EMBEDDER:
+                    raise
+                logger.exception("%s could not embed the gallery", embedder.label)
+                summary["model_error"] = f"{embedder.label} could not embed faces: {error}"
+                embedders.remove(embedder)
         if not pending and not removed:
             return summary
 

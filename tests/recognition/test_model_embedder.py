@@ -17,6 +17,7 @@ from recognition.gallery import (
     gallery_matrix,
     gallery_model_embedder,
     gallery_search_embedder,
+    gallery_sync,
     gallery_threshold,
     open_set_threshold,
     pair_threshold,
@@ -179,6 +180,20 @@ def test_activating_a_model_embeds_the_gallery_with_it(admin_web, rq_queues, set
     stored = np.stack([np.frombuffer(rows[face.pk], dtype=np.float32) for face in faces])
     np.testing.assert_allclose(stored, expected, atol=1e-5)
     assert gallery_search_embedder().name == name
+
+
+def test_a_model_that_cannot_embed_leaves_facenets_rows_done_and_says_why(db, model_gallery):
+    identities = [make_identity("Red"), make_identity("Green")]
+    faces = [approved_face(identity, label, 0) for label, identity in enumerate(identities)]
+    model_version = tiny_active_model(identities)
+    model_version.model_path().unlink()  # removed by hand
+
+    summary = gallery_sync()
+
+    assert "could not embed faces" in summary["model_error"] and str(model_version) in summary["model_error"]
+    assert FaceEmbedding.objects.filter(embedder=EMBEDDER).count() == len(faces)
+    assert not FaceEmbedding.objects.filter(embedder=f"model-{model_version.pk}").exists()
+    assert gallery_search_embedder().name == EMBEDDER
 
 
 def test_deleting_a_model_deletes_its_gallery_rows(db, admin, django_capture_on_commit_callbacks):

@@ -23,7 +23,8 @@ class _PrintProgress:
 class Command(BaseCommand):
     help = (
         "Bring the recognition gallery up to date here and now: embed approved faces that have no "
-        "FaceNet embedding, delete embeddings of faces no longer approved. Incremental; the gallery "
+        "FaceNet embedding (and none of the active model's, with FACESITE_GALLERY_EMBEDDER="
+        "active-model), delete embeddings of faces no longer approved. Incremental; the gallery "
         "job does the same after every review decision or import."
     )
 
@@ -35,3 +36,5 @@ class Command(BaseCommand):
             f"Embedded {summary['embedded']} faces, removed {summary['removed']} embeddings, "
             f"{summary['unreadable']} crops unreadable; the gallery holds {gallery_size()} faces."
         )
+        if "model_error" in summary:
+            self.stderr.write(summary["model_error"])
