@@ -136,9 +136,12 @@ def model_keras(model_version: ModelVersion):
 
 def model_forget(model_version_pk: int) -> None:
     """Drop a (deleted) model from this process's cache."""
+    from recognition.model_embedding import model_centre_forget
+
     with _models_lock:
         _models.pop(model_version_pk, None)
         _feature_models.pop(model_version_pk, None)
+    model_centre_forget(model_version_pk)
 
 
 def model_embedder_name(model_version_pk: int) -> str:

@@ -140,7 +140,7 @@ def gallery_answers(embeddings: np.ndarray, embedder: Embedder) -> list[dict]:
     from recognition.gallery import gallery_identify, gallery_size, gallery_threshold
 
     threshold = gallery_threshold(embedder.name)
-    label = f"Gallery: {embedder.label} similarity to {gallery_size(embedder.name):,} approved faces"
+    label = f"Gallery: {gallery_size(embedder.name):,} approved faces compared by {embedder.label}"
     return [
         {**answer(matches, threshold=threshold, method="gallery", label=label), "embedder": embedder.name}
         for matches in gallery_identify(embeddings, k=TOP_K, embedder=embedder.name)

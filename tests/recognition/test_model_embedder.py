@@ -10,7 +10,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from identities.images import stored_image_rgb
-from identities.models import Face
+from identities.models import Face, Identity
+from pipeline.datasets import dataset_split_items
 from pipeline.models import JobRun
 from recognition.gallery import (
     EMBEDDER,
@@ -23,13 +24,13 @@ from recognition.gallery import (
     pair_threshold,
     verification_threshold,
 )
-from recognition.model_embedding import ModelEmbedder
+from recognition.model_embedding import ModelEmbedder, model_feature_centre
 from recognition.models import FaceEmbedding, ModelVersion
 from recognition.predicting import model_features, model_version_delete
 from recognition.training import chips_resize
 from tests.factories import make_face, make_identity
 from tests.recognition.uploads import tiny_active_model
-from tests.training.builders import approved_face
+from tests.training.builders import approved_face, make_tiny_dataset
 from tests.workers import burst_work
 
 # The small CNN's layer before the softmax: global average pooling of its last 256 filters.
@@ -85,6 +86,29 @@ def test_the_embedding_is_the_unit_length_input_of_the_softmax(db):
     features = np.asarray(model_features(model_version)(chips_resize(crops, 32), training=False))
     np.testing.assert_allclose(vectors, features / np.linalg.norm(features, axis=1, keepdims=True), atol=1e-5)
     assert embedder.embed_chips([]).shape == (0, SMALL_CNN_FEATURES)
+
+
+def test_features_are_centred_on_the_training_faces_mean_once_per_model(db):
+    dataset = make_tiny_dataset(identities=2)
+    model_version = tiny_active_model(list(Identity.objects.order_by("pk")))
+    ModelVersion.objects.filter(pk=model_version.pk).update(dataset=dataset)
+    model_version.refresh_from_db()
+    names = [name for name, _, _ in dataset_split_items(dataset, "train")]
+    crops = [np.asarray(stored_image_rgb(name)) for name in names]
+    raw = np.asarray(model_features(model_version)(chips_resize(crops, 32), training=False))
+
+    vectors = ModelEmbedder(model_version).embed_crops(crops, [None] * len(crops))
+
+    centre = raw.mean(axis=0)
+    np.testing.assert_allclose(model_feature_centre(model_version), centre, atol=1e-5)
+    assert (model_version.artifact_path() / "feature-centre.npy").exists()
+    centred = raw - centre
+    np.testing.assert_allclose(vectors, centred / np.linalg.norm(centred, axis=1, keepdims=True), atol=1e-4)
+    # ReLU features all point one way; centred, the training faces spread out.
+    raw_unit = raw / np.linalg.norm(raw, axis=1, keepdims=True)
+    off_diagonal = ~np.eye(len(crops), dtype=bool)
+    assert (raw_unit @ raw_unit.T)[off_diagonal].mean() > 0.8
+    assert (vectors @ vectors.T)[off_diagonal].mean() < 0.1
 
 
 def test_a_facenet_head_model_searches_facenets_rows(db, model_gallery):

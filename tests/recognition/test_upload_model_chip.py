@@ -111,6 +111,6 @@ def test_the_gallery_answers_with_the_model_once_its_rows_are_complete(uploader_
     [face] = RecognitionResult.objects.get().faces
     gallery = face["gallery"]
     assert gallery["embedder"] == f"model-{model_version.pk}"
-    assert gallery["label"] == f"Gallery: {ModelEmbedder(model_version).label} similarity to 2 approved faces"
+    assert gallery["label"] == f"Gallery: 2 approved faces compared by {ModelEmbedder(model_version).label}"
     page = uploader_web.get(response["Location"]).content.decode()
-    assert "layer before the softmax similarity to 2 approved faces" in page
+    assert "2 approved faces compared by Model" in page
