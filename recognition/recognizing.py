@@ -85,14 +85,14 @@ def photo_faces(pixels: np.ndarray) -> list[DetectedFace]:
     return sorted(faces, key=lambda face: face.width * face.height, reverse=True)
 
 
-def face_chips(pixels: np.ndarray, faces: list[DetectedFace]) -> list[np.ndarray]:
-    from recognition.embedding import facenet_embedder
-
-    return [facenet_embedder().chip(pixels, face) for face in faces]
-
-
 def embedder_chips(embedder: Embedder, pixels: np.ndarray, faces: list[DetectedFace]) -> list[np.ndarray]:
     return [embedder.chip(pixels, face) for face in faces]
+
+
+def _facenet() -> Embedder:
+    from recognition.embedding import facenet_embedder
+
+    return facenet_embedder()
 
 
 def model_chips(model_version: ModelVersion, pixels: np.ndarray, faces: list[DetectedFace]) -> list | None:
@@ -212,15 +212,16 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
         raise NoFaceFound(
             "No face found in this photo. Try one where the face is larger and turned to the camera."
         )
-    chips = timings.measure("chip", face_chips, pixels, detected)
+    chips = timings.measure("chip", embedder_chips, _facenet(), pixels, detected)
+    model_version = timings.measure("model", active_model)
+    crops = timings.measure("chip", model_chips, model_version, pixels, detected) if model_version else None
     embedder = timings.measure("gallery", gallery_search_embedder)
-    searched = chips
-    if embedder.name != EMBEDDER:
+    # Any embedder but FaceNet is the active image model's, whose cut is made already.
+    searched = chips if embedder.name == EMBEDDER else crops
+    if searched is None:  # the model was activated between the two reads
         searched = timings.measure("chip", embedder_chips, embedder, pixels, detected)
     embeddings = timings.measure("embed", embedder.embed_chips, searched)
     gallery = timings.measure("gallery", gallery_answers, embeddings, embedder)
-    model_version = timings.measure("model", active_model)
-    crops = timings.measure("chip", model_chips, model_version, pixels, detected) if model_version else None
     model = timings.measure("model", model_answers, model_version, crops or chips) if model_version else None
     faces = [
         {
@@ -239,12 +240,6 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
     ]
     answered = model is not None and "error" not in model[0]
     return Recognition(decoded, faces, chips, model_version, crops if answered else None)
-
-
-def _embed(chips: list[np.ndarray]) -> np.ndarray:
-    from recognition.embedding import facenet_embedder
-
-    return facenet_embedder().embed_chips(chips)
 
 
 def photo_recognize(*, data: bytes, user, keep: bool, timings: Timings | None = None) -> RecognitionResult:
@@ -397,7 +392,7 @@ def _largest_face_chip(data: bytes, which: str) -> tuple[np.ndarray, dict]:
         raise NoFaceFound(f"No face found in the {which} photo.")
     face = faces[0]
     box = {"left": face.left, "top": face.top, "width": face.width, "height": face.height}
-    return face_chips(pixels, [face])[0], box
+    return _facenet().chip(pixels, face), box
 
 
 def photos_verify(*, first: bytes, second: bytes) -> Verification:
@@ -407,7 +402,7 @@ def photos_verify(*, first: bytes, second: bytes) -> Verification:
 
     first_chip, first_box = _largest_face_chip(first, "first")
     second_chip, second_box = _largest_face_chip(second, "second")
-    embeddings = _embed([first_chip, second_chip])
+    embeddings = _facenet().embed_chips([first_chip, second_chip])
     similarity = float(np.dot(embeddings[0], embeddings[1]))
     return Verification(
         similarity, float(verification_threshold()), (first_box, second_box), (first_chip, second_chip)
