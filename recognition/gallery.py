@@ -5,9 +5,9 @@ app's `faces_changed` signal starts; they are stored, so a restart recomputes no
 Every approved face has a FaceNet row; with FACESITE_GALLERY_EMBEDDER "active-model" it
 also gets a row of the active image model's embedder (recognition.model_embedding),
 which the search uses once every gallery face has one. Each process searches an
-in-memory copy of each embedder's rows, checked against a cheap signature of the
-gallery (counts and newest rows) on each use: extended when rows were only added,
-reloaded when anything else changed.
+in-memory copy of each embedder's rows, checked against a signature of the gallery
+(counts and newest rows) at most once a second and after any change made in the
+process: extended when rows were only added, reloaded when anything else changed.
 """
 
 import logging
