@@ -29,6 +29,7 @@ urlpatterns = [
         "recognize/<uuid:pk>/faces/<int:number>/add/", views.recognition_face_add, name="recognition_face_add"
     ),
     path("verify/", views.verify, name="verify"),
+    path("identities/<int:pk>/lookalikes/", views.identity_lookalikes, name="identity_lookalikes"),
     path("account/tokens/", views.token_list, name="token_list"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("api/", views.api_docs, name="api_docs"),

@@ -1,5 +1,5 @@
 """The recognition pages: upload and result, figures, adding a face to an identity,
-verification, and API tokens."""
+verification, API tokens, and an identity's faces that look like someone else."""
 
 import mimetypes
 
@@ -14,12 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from facesite.errors import FacesiteError
 from facesite.roles import role_required
 from identities.images import ImageRejected
-from recognition import recognizing, tokens, visualisation
+from identities.models import Face, Identity
+from recognition import gallery, recognizing, tokens, visualisation
 from recognition.forms import AddToIdentityForm, RecognizeForm, TokenCreateForm, VerifyForm
 from recognition.models import ApiToken, RecognitionResult
 
 RECOGNIZE = "identities.recognize_faces"
 MANAGE = "identities.manage_identities"
+# Rejecting a face outside the review queue is an override.
+OVERRIDE = "identities.override_reviews"
 ANY_ROLE = (MANAGE, "identities.review_faces", RECOGNIZE)
 RECENT_RESULTS = 20
 
@@ -200,3 +203,18 @@ def token_revoke(request, pk: int):
 @role_required(*ANY_ROLE)
 def api_docs(request):
     return render(request, "recognition/api_docs.html")
+
+
+@role_required(OVERRIDE)
+def identity_lookalikes(request, pk: int):
+    """An identity's approved faces that the gallery finds more like another identity,
+    each with a Reject that goes through the admin override."""
+    identity = get_object_or_404(Identity, pk=pk)
+    context = {
+        "identity": identity,
+        "lookalikes": gallery.identity_lookalikes(identity.pk),
+        "threshold": gallery.gallery_threshold(),
+        "unembedded": gallery.gallery_faces_unembedded(),
+        "wrong_person": Face.Reason.WRONG_PERSON,
+    }
+    return render(request, "recognition/identity_lookalikes.html", context)

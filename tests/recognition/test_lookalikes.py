@@ -1,0 +1,159 @@
+"""An admin finds an identity's approved faces that look more like someone else (a
+bystander filed under the wrong person) and rejects them from one page.
+
+The gallery is written as rows only, with chosen unit vectors: each person is a direction
+and each face that direction plus a little noise (same person about 0.9, two people about
+0). With fewer than ten identities gallery_threshold() is the 1:1 floor (0.35), the bar
+the upload page names someone at."""
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from identities.models import Face, Identity
+from recognition import gallery
+from recognition.gallery import EMBEDDER, gallery_cache_clear, gallery_threshold, identity_lookalikes
+from recognition.models import FaceEmbedding
+from tests.factories import make_face, make_identity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """A frozen clock: the gallery copy is read again only after a change made here."""
+    gallery_cache_clear()
+    monkeypatch.setattr(gallery.time, "monotonic", lambda: 1000.0)
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def direction(seed: int) -> np.ndarray:
+    return unit(np.random.default_rng(seed).normal(size=512))
+
+
+def near(vector: np.ndarray, seed: int, noise: float = 0.35) -> np.ndarray:
+    return unit(vector + noise * direction(seed))
+
+
+def approved(identity: Identity, vector: np.ndarray) -> Face:
+    """An approved face with its FaceNet row, as the gallery job writes it."""
+    face = make_face(identity, status=Face.Status.APPROVED)
+    FaceEmbedding.objects.create(face=face, embedder=EMBEDDER, vector=vector.tobytes())
+    return face
+
+
+@pytest.fixture
+def people():
+    """Ada (three faces and one of Bea's filed under her), Bea (three faces), Cleo."""
+    ada, bea, cleo = make_identity("Ada"), make_identity("Bea"), make_identity("Cleo")
+    bea_vectors = [near(direction(2), seed) for seed in (21, 22, 23)]
+    ada_faces = [approved(ada, near(direction(1), seed)) for seed in (11, 12, 13)]
+    bea_faces = [approved(bea, vector) for vector in bea_vectors]
+    bystander = approved(ada, near(bea_vectors[1], 99, noise=0.1))
+    for seed in (31, 32):
+        approved(cleo, near(direction(3), seed))
+    return {
+        "ada": ada,
+        "bea": bea,
+        "ada_faces": ada_faces,
+        "bea_faces": bea_faces,
+        "bea_vectors": bea_vectors,
+        "bystander": bystander,
+    }
+
+
+def lookalikes_url(identity: Identity) -> str:
+    return reverse("identity_lookalikes", args=[identity.pk])
+
+
+def test_a_face_of_another_person_is_flagged_with_them_and_their_closest_face(people):
+    (lookalike,) = identity_lookalikes(people["ada"].pk)
+
+    assert lookalike.face_id == people["bystander"].pk
+    assert (lookalike.other_identity_id, lookalike.other_name) == (people["bea"].pk, "Bea")
+    assert lookalike.other_face_id == people["bea_faces"][1].pk
+    assert lookalike.other_score >= gallery_threshold()
+    assert lookalike.other_score > lookalike.own_score
+
+
+def test_an_identitys_true_faces_are_not_flagged(people):
+    flagged = {lookalike.face_id for lookalike in identity_lookalikes(people["ada"].pk)}
+
+    assert flagged.isdisjoint(face.pk for face in people["ada_faces"])
+
+
+def test_a_lone_face_like_nobody_is_not_flagged(people):
+    loner = make_identity("Dora")
+    approved(loner, direction(4))
+
+    assert identity_lookalikes(loner.pk) == []
+
+
+def test_a_face_more_like_its_own_than_a_lookalike_is_not_flagged(people):
+    eve, fay = make_identity("Eve"), make_identity("Fay")
+    for seed in (51, 52):
+        approved(eve, near(direction(5), seed))
+    approved(fay, near(direction(5), 53, noise=0.8))  # like Eve (about 0.7), less than Eve is
+
+    lookalike_scores = [lookalike.other_score for lookalike in identity_lookalikes(fay.pk)]
+    assert lookalike_scores and lookalike_scores[0] >= gallery_threshold()  # Fay's face does look like Eve
+    assert identity_lookalikes(eve.pk) == []
+
+
+def test_the_most_suspicious_face_comes_first(people):
+    farther = approved(people["ada"], near(people["bea_vectors"][0], 98, noise=0.6))
+
+    flagged = [lookalike.face_id for lookalike in identity_lookalikes(people["ada"].pk)]
+
+    assert flagged == [people["bystander"].pk, farther.pk]
+
+
+def test_the_page_shows_the_face_and_rejecting_it_takes_it_off(people, admin_web):
+    bystander = people["bystander"]
+    page = admin_web.get(lookalikes_url(people["ada"])).content.decode()
+    assert "Faces of Ada that look like someone else" in page
+    assert reverse("face_image", args=[bystander.pk]) in page
+    assert reverse("face_image", args=[people["bea_faces"][1].pk]) in page
+    assert reverse("identity_detail", args=[people["bea"].pk]) in page
+    assert f'action="{reverse("face_override", args=[bystander.pk])}"' in page
+    assert reverse("face_history", args=[bystander.pk]) in page
+
+    # What the Reject button posts.
+    form = {"decision": "rejected", "reason": "wrong_person", "next": lookalikes_url(people["ada"])}
+    response = admin_web.post(reverse("face_override", args=[bystander.pk]), form, follow=True)
+
+    bystander.refresh_from_db()
+    assert (bystander.status, bystander.reason) == (Face.Status.REJECTED, Face.Reason.WRONG_PERSON)
+    page = response.content.decode()
+    assert "Nothing suspicious" in page
+    assert reverse("face_image", args=[bystander.pk]) not in page
+
+
+def test_the_reject_button_posts_what_the_override_takes(people, admin_web):
+    page = admin_web.get(lookalikes_url(people["ada"])).content.decode()
+
+    assert 'name="decision" value="rejected"' in page
+    assert 'name="reason" value="wrong_person"' in page
+
+
+def test_faces_not_in_the_gallery_yet_are_said_to_be_waiting(people, admin_web):
+    make_face(people["ada"], status=Face.Status.APPROVED)  # no row yet: its job is queued
+
+    page = admin_web.get(lookalikes_url(people["ada"])).content.decode()
+
+    assert "1 approved face is not in the gallery yet; their job is queued or running" in page
+
+
+@pytest.mark.parametrize("web", ["reviewer_web", "uploader_web", "outsider_web"])
+def test_only_admins_see_the_page(people, web, request):
+    assert request.getfixturevalue(web).get(lookalikes_url(people["ada"])).status_code == 403
+
+
+def test_the_identity_page_links_to_it_for_an_admin(people, admin_web):
+    page = admin_web.get(reverse("identity_detail", args=[people["ada"].pk])).content.decode()
+
+    assert f'href="{lookalikes_url(people["ada"])}"' in page
+    assert "Faces that look like someone else" in page
