@@ -418,8 +418,7 @@ def openapi_description(server_url: str) -> dict:
                                     "detector_confidence": {"type": ["number", "null"]},
                                     "landmarks": {
                                         "type": "object",
-                                        "description": "Named points in photo pixels, "
-                                        "e.g. left_eye: [x, y]",
+                                        "description": "Named points in photo pixels, e.g. left_eye: [x, y]",
                                         "additionalProperties": {
                                             "type": "array",
                                             "items": {"type": "integer"},

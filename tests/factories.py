@@ -11,9 +11,9 @@ from identities.storage import content_store, sha256_hex
 _counter = itertools.count(1)
 
 
-def jpeg_bytes(width: int = 64, height: int = 64, color=(200, 150, 120)) -> bytes:
+def jpeg_bytes(width: int = 64, height: int = 64, color=(200, 150, 120), comment: str = "") -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, "JPEG")
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG", comment=comment.encode())
     return buffer.getvalue()
 
 
@@ -22,7 +22,10 @@ def make_identity(name: str | None = None, **fields) -> Identity:
 
 
 def make_source_image(identity: Identity, data: bytes | None = None, **fields) -> SourceImage:
-    data = data or jpeg_bytes(color=(next(_counter) % 256, 100, 100))
+    number = next(_counter)
+    # The number goes in a JPEG comment too: neighbouring colours can save to the same
+    # bytes, and two such images of one identity would break its unique (identity, sha256).
+    data = data or jpeg_bytes(color=(number % 256, 100, 100), comment=f"factory {number}")
     defaults = dict(
         sha256=sha256_hex(data),
         file=content_store(data, "jpg"),
