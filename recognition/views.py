@@ -15,7 +15,7 @@ from facesite.errors import FacesiteError
 from facesite.roles import role_required
 from identities.images import ImageRejected
 from identities.models import Face, Identity
-from recognition import gallery, recognizing, tokens, visualisation
+from recognition import gallery, lookalikes, recognizing, tokens, visualisation
 from recognition.forms import AddToIdentityForm, RecognizeForm, TokenCreateForm, VerifyForm
 from recognition.models import ApiToken, RecognitionResult
 
@@ -212,9 +212,9 @@ def identity_lookalikes(request, pk: int):
     identity = get_object_or_404(Identity, pk=pk)
     context = {
         "identity": identity,
-        "lookalikes": gallery.identity_lookalikes(identity.pk),
+        "lookalikes": lookalikes.identity_lookalikes(identity.pk),
         "threshold": gallery.gallery_threshold(),
-        "unembedded": gallery.gallery_faces_unembedded(),
+        "unembedded": lookalikes.gallery_faces_unembedded(),
         "wrong_person": Face.Reason.WRONG_PERSON,
     }
     return render(request, "recognition/identity_lookalikes.html", context)

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from identities.models import Face, Identity
 from recognition import gallery
-from recognition.gallery import EMBEDDER, gallery_cache_clear, gallery_threshold, identity_lookalikes
+from recognition.gallery import EMBEDDER, gallery_cache_clear, gallery_threshold
+from recognition.lookalikes import identity_lookalikes
 from recognition.models import FaceEmbedding
 from tests.factories import make_face, make_identity
 
