@@ -42,6 +42,7 @@ JOB_KINDS = {
     JobRun.Kind.DATASET: JobKind(queue="process", service="pipeline.datasets.dataset_job_run"),
     JobRun.Kind.AUGMENT: JobKind(queue="process", service="pipeline.augmentation.augment_job_run"),
     JobRun.Kind.GALLERY: JobKind(queue="process", service="recognition.gallery.gallery_job_run"),
+    JobRun.Kind.LOOKALIKES: JobKind(queue="process", service="recognition.lookalikes.lookalikes_job_run"),
 }
 
 

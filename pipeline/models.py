@@ -32,6 +32,7 @@ class JobRun(models.Model):
         TRAIN = "train", "Train model"
         EVALUATE = "evaluate", "Evaluate model"
         GALLERY = "gallery", "Update gallery"
+        LOOKALIKES = "lookalikes", "Find lookalike faces"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -3,7 +3,8 @@
 Most often a bystander filed under the wrong person: besides naming that person wrongly,
 it raises the gallery's open-set threshold for everyone (benchmarks/open_set.py: 25% of
 enrolled photos called unknown with unreviewed faces, 6.8% without them). Admins find
-them on the identity's "looks like someone else" page and reject them there.
+them on the identity's "looks like someone else" page and reject them there; a job
+scans the whole gallery the same way and lists the identities with the most of them.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import numpy as np
 from identities.models import Face
 from recognition.gallery import (
     EMBEDDER,
+    GalleryMatrix,
     LiveNames,
     faces_to_embed,
     gallery_matrix,
@@ -22,6 +24,14 @@ from recognition.gallery import (
 )
 from recognition.matches import Match
 from recognition.models import FaceEmbedding
+
+# Gallery rows scored at once by the scan: a 1,000 x 100,000 block of similarities is
+# 400 MB of float32 and about 1.1 s with its per-identity maxima.
+SCAN_BLOCK = 1000
+# Identities the scan's summary lists, most flagged first: it is kept in a JSON column.
+SCAN_TOP_IDENTITIES = 200
+# One scan at a time: a second click returns the one queued or running.
+SCAN_TARGET_KEY = "gallery"
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,12 @@ def _own_scores(vectors: np.ndarray) -> list[float | None]:
     return [float(score) for score in similarities.max(axis=1)]
 
 
-def _suspicious(other_score: float, own_score: float | None, threshold: float) -> bool:
-    return other_score >= threshold and (own_score is None or other_score > own_score)
+def _suspicious(other_score, own_score, threshold: float):
+    """Whether a face looks more like another identity: the other's score names someone
+    and beats the face's own. Takes one face's scores (own None without a sibling) or
+    arrays of them (own -inf without one), so the scan and the page flag alike."""
+    own_score = -np.inf if own_score is None else own_score
+    return (other_score >= threshold) & (other_score > own_score)
 
 
 def _best_other_matches(identity_id: int, vectors: np.ndarray) -> list[Match | None]:
@@ -160,3 +174,137 @@ def gallery_faces_unembedded() -> int:
     """How many approved faces have no FaceNet row yet: the gallery job has them queued
     or running, and until it is done searches do not see them."""
     return faces_to_embed(EMBEDDER).count()
+
+
+# -- the gallery-wide scan --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlaggedRows:
+    """The gallery rows a scan flags, ascending, with each one's other identity and
+    margin (Lookalike.margin)."""
+
+    rows: np.ndarray
+    other_identity_ids: np.ndarray
+    margins: np.ndarray
+
+
+def _block_flag(matrix: GalleryMatrix, start: int, stop: int, threshold: float) -> FlaggedRows:
+    """The matrix rows start:stop that look more like another identity, flagged as
+    identity_lookalikes flags them.
+
+    1. Score the block against the whole matrix once, each row's own column (1.0) -inf.
+    2. Per-identity maxima, as identity_scores: the own identity's is the best score with
+       its other faces (-inf for a face without one); that column is then set to -inf,
+       and the best left is the other identity.
+    3. Keep the rows _suspicious says, their margin as Lookalike.margin (no sibling: 0.0).
+    """
+    block = np.arange(stop - start)
+    similarities = matrix.vectors[start:stop] @ matrix.vectors.T
+    similarities[block, block + start] = -np.inf
+    scores = np.maximum.reduceat(similarities, matrix.group_starts, axis=1)
+    own_groups = np.searchsorted(matrix.group_identity_ids, matrix.identity_ids[start:stop])
+    own = scores[block, own_groups].astype(np.float64)
+    scores[block, own_groups] = -np.inf
+    other_groups = scores.argmax(axis=1)
+    other = scores[block, other_groups].astype(np.float64)
+    keep = _suspicious(other, own, threshold)
+    return FlaggedRows(
+        block[keep] + start,
+        matrix.group_identity_ids[other_groups[keep]],
+        other[keep] - np.where(np.isfinite(own[keep]), own[keep], 0.0),
+    )
+
+
+def gallery_flagged_rows(matrix: GalleryMatrix, threshold: float, progress=None) -> FlaggedRows:
+    """Every row of the matrix that looks more like another identity than like its own,
+    scored SCAN_BLOCK rows at a time (_block_flag), progress reported per block."""
+    total = len(matrix.vectors)
+    blocks = []
+    for start in range(0, total, SCAN_BLOCK):
+        stop = min(start + SCAN_BLOCK, total)
+        blocks.append(_block_flag(matrix, start, stop, threshold))
+        if progress is not None:
+            progress.advance(stop, total)
+    return FlaggedRows(
+        *(
+            np.concatenate([getattr(block, name) for block in blocks]) if blocks else np.zeros(0, dtype)
+            for name, dtype in (("rows", np.int64), ("other_identity_ids", np.int64), ("margins", np.float64))
+        )
+    )
+
+
+def gallery_lookalikes_scan(progress=None) -> dict:
+    """Every gallery face that looks more like another identity than like its own, as
+    identity_lookalikes flags them, summed up by identity for JobRun.summary.
+
+    Scans the in-memory FaceNet gallery (gallery_flagged_rows). Flags whose identity or
+    other identity is no longer live (deleted, merged away or archived while the scan
+    ran) are dropped. The summary lists the SCAN_TOP_IDENTITIES identities with the most
+    flagged faces, each with its worst (largest) margin.
+    """
+    matrix = gallery_matrix()
+    threshold = gallery_threshold()
+    if progress is not None:
+        progress.step(f"Scanning {len(matrix.vectors)} gallery faces for lookalikes")
+    flagged = gallery_flagged_rows(matrix, threshold, progress)
+    identity_ids = matrix.identity_ids[flagged.rows]
+    names = LiveNames().read(sorted({int(i) for i in np.r_[identity_ids, flagged.other_identity_ids]}))
+    live = np.isin(identity_ids, list(names)) & np.isin(flagged.other_identity_ids, list(names))
+    return {
+        "faces_scanned": len(matrix.vectors),
+        "faces_flagged": int(live.sum()),
+        "threshold": round(threshold, 3),
+        **_identities_summary(identity_ids[live], flagged.margins[live], names),
+    }
+
+
+def _identities_summary(identity_ids: np.ndarray, margins: np.ndarray, names: dict[int, str]) -> dict:
+    """How many identities have flagged faces, and the top ones by count then worst
+    margin. identity_ids come in the matrix's order, ascending, so each identity's
+    flags are one run."""
+    ids, starts, counts = np.unique(identity_ids, return_index=True, return_counts=True)
+    worst = np.maximum.reduceat(margins, starts) if len(ids) else np.zeros(0)
+    order = np.lexsort((-worst, -counts))[:SCAN_TOP_IDENTITIES]
+    return {
+        "identities_flagged": len(ids),
+        "identities": [
+            {
+                "identity_id": int(ids[i]),
+                "name": names[int(ids[i])],
+                "faces": int(counts[i]),
+                "worst": round(float(worst[i]), 3),
+            }
+            for i in order
+        ],
+    }
+
+
+def lookalikes_job_run(*, job_run, progress) -> dict:
+    return gallery_lookalikes_scan(progress=progress)
+
+
+def lookalikes_scan_start(*, actor):
+    """Queue a gallery-wide lookalike scan, or return the one queued or running; returns
+    (job run, whether it was started now)."""
+    from pipeline.models import JobRun
+    from pipeline.services import job_start
+
+    return job_start(
+        kind=JobRun.Kind.LOOKALIKES,
+        parameters={},
+        actor=actor,
+        label="Gallery lookalike faces",
+        target_key=SCAN_TARGET_KEY,
+    )
+
+
+def lookalikes_scan_latest():
+    """The latest finished scan, and the one queued or running if any (None each)."""
+    from pipeline.models import JobRun
+
+    scans = JobRun.objects.filter(kind=JobRun.Kind.LOOKALIKES)
+    return (
+        scans.filter(status=JobRun.Status.FINISHED).order_by("-finished_at", "-id").first(),
+        scans.active().first(),
+    )

@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("verify/", views.verify, name="verify"),
     path("identities/<int:pk>/lookalikes/", views.identity_lookalikes, name="identity_lookalikes"),
+    path("gallery/lookalikes/", views.gallery_lookalikes, name="gallery_lookalikes"),
     path("account/tokens/", views.token_list, name="token_list"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("api/", views.api_docs, name="api_docs"),

@@ -1,5 +1,6 @@
 """The recognition pages: upload and result, figures, adding a face to an identity,
-verification, API tokens, and an identity's faces that look like someone else."""
+verification, API tokens, and faces that look like someone else (an identity's, and the
+gallery-wide scan's)."""
 
 import mimetypes
 
@@ -218,3 +219,19 @@ def identity_lookalikes(request, pk: int):
         "wrong_person": Face.Reason.WRONG_PERSON,
     }
     return render(request, "recognition/identity_lookalikes.html", context)
+
+
+@role_required(OVERRIDE)
+@require_http_methods(["GET", "POST"])
+def gallery_lookalikes(request):
+    """The latest gallery-wide lookalike scan, identities with the most suspicious faces
+    first; its button (POST) queues a new scan and shows its job."""
+    if request.method == "POST":
+        job_run, started = lookalikes.lookalikes_scan_start(actor=request.user)
+        if started:
+            messages.success(request, f"Queued {job_run}.")
+        else:
+            messages.info(request, f"A scan is already {job_run.get_status_display().lower()}: {job_run}.")
+        return redirect(job_run)
+    finished, active = lookalikes.lookalikes_scan_latest()
+    return render(request, "recognition/gallery_lookalikes.html", {"scan": finished, "active": active})
