@@ -103,13 +103,18 @@ class JobRun(models.Model):
         ("dataset_id", "dataset_detail"),
         ("identity_id", "identity_detail"),
     )
+    # The page of a kind of job whose results are not about one object.
+    KIND_PAGES = {Kind.LOOKALIKES: "gallery_lookalikes"}
 
     @property
     def subject_url(self) -> str:
-        """The page of the dataset, model or identity this run works on; "" if none."""
+        """The page of the dataset, model or identity this run works on, or of its
+        results; "" if none."""
         for parameter, url_name in self.SUBJECT_PAGES:
             if isinstance(self.parameters.get(parameter), int):
                 return reverse(url_name, args=[self.parameters[parameter]])
+        if self.kind in self.KIND_PAGES:
+            return reverse(self.KIND_PAGES[self.kind])
         return ""
 
     @property
@@ -174,8 +179,13 @@ class JobRun(models.Model):
         )
 
     def summary_rows(self) -> list[tuple[str, object]]:
-        """The summary's counts with readable names, for the detail page."""
-        return [(name.replace("_", " ").capitalize(), value) for name, value in self.summary.items()]
+        """The summary's counts with readable names, for the detail page. Lists (a scan's
+        flagged identities, say) are left to the page of the job's results."""
+        return [
+            (name.replace("_", " ").capitalize(), value)
+            for name, value in self.summary.items()
+            if not isinstance(value, list)
+        ]
 
     def status_json(self) -> dict:
         """What the jobs page polls for to move its progress bars."""

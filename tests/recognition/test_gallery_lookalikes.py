@@ -133,6 +133,10 @@ def test_a_scan_runs_as_a_job_and_the_page_lists_what_it_flagged(people, admin_w
     assert ada_link in page
     assert '<td class="num">2</td>' in page.split(ada_link)[1].split("</tr>")[0]
     assert "A scan is queued" not in page
+    # The job's own page gives the counts and leads to the results, not a raw list.
+    job_page = admin_web.get(job_run.get_absolute_url()).content.decode()
+    assert f'<dd><a href="{SCAN_URL}">' in job_page
+    assert "Faces flagged" in job_page and "identity_id" not in job_page
 
 
 def test_a_second_scan_is_not_started_while_one_is_queued(people, admin_web):
