@@ -18,9 +18,9 @@ from recognition.gallery import (
     LiveNames,
     faces_to_embed,
     gallery_matrix,
-    gallery_threshold,
     identity_scores,
     live_top_matches,
+    verification_threshold,
 )
 from recognition.matches import Match
 from recognition.models import FaceEmbedding
@@ -94,6 +94,17 @@ def _own_scores(vectors: np.ndarray) -> list[float | None]:
     return [float(score) for score in similarities.max(axis=1)]
 
 
+def lookalike_threshold() -> float:
+    """The score at which a face counts as like another identity: the 1:1 threshold at
+    which the verify page calls two faces one person.
+
+    Not the gallery's open-set threshold, which wrongly filed faces themselves raise: on
+    a demo gallery with three faces moved to the wrong person it rose to 0.85, and a
+    scan at that bar found one of the three.
+    """
+    return verification_threshold()
+
+
 def _suspicious(other_score, own_score, threshold: float):
     """Whether a face looks more like another identity: the other's score names someone
     and beats the face's own. Takes one face's scores (own None without a sibling) or
@@ -124,8 +135,8 @@ def identity_lookalikes(identity_id: int) -> list[Lookalike]:
     3. other: score every other identity in the in-memory gallery for each face, as
        identification does (identity_scores), and take the best live one. One search of
        the identity's faces, not all pairs of the gallery: ~10 ms at 100,000 faces.
-    4. Keep a face when other reaches gallery_threshold(), the score that names someone
-       on the upload page, and beats own.
+    4. Keep a face when other reaches lookalike_threshold(), the 1:1 "same person"
+       score, and beats own.
     5. Find the other identity's closest approved face in its rows; its score is the one
        kept (the same as the matrix's unless a face was rejected in the last moments).
     """
@@ -134,7 +145,7 @@ def identity_lookalikes(identity_id: int) -> list[Lookalike]:
         return []
     own_scores = _own_scores(own_rows.vectors)
     matches = _best_other_matches(identity_id, own_rows.vectors)
-    threshold = gallery_threshold()
+    threshold = lookalike_threshold()
     candidates = [
         (face_id, vector, own_score, match)
         for face_id, vector, own_score, match in zip(
@@ -244,7 +255,7 @@ def gallery_lookalikes_scan(progress=None) -> dict:
     flagged faces, each with its worst (largest) margin.
     """
     matrix = gallery_matrix()
-    threshold = gallery_threshold()
+    threshold = lookalike_threshold()
     if progress is not None:
         progress.step(f"Scanning {len(matrix.vectors)} gallery faces for lookalikes")
     flagged = gallery_flagged_rows(matrix, threshold, progress)

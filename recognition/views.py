@@ -16,7 +16,7 @@ from facesite.errors import FacesiteError
 from facesite.roles import role_required
 from identities.images import ImageRejected
 from identities.models import Face, Identity
-from recognition import gallery, lookalikes, recognizing, tokens, visualisation
+from recognition import lookalikes, recognizing, tokens, visualisation
 from recognition.forms import AddToIdentityForm, RecognizeForm, TokenCreateForm, VerifyForm
 from recognition.models import ApiToken, RecognitionResult
 
@@ -214,7 +214,7 @@ def identity_lookalikes(request, pk: int):
     context = {
         "identity": identity,
         "lookalikes": lookalikes.identity_lookalikes(identity.pk),
-        "threshold": gallery.gallery_threshold(),
+        "threshold": lookalikes.lookalike_threshold(),
         "unembedded": lookalikes.gallery_faces_unembedded(),
         "wrong_person": Face.Reason.WRONG_PERSON,
     }

@@ -1,7 +1,7 @@
 """A gallery written as rows only, with chosen unit vectors, for the lookalike tests: each
 person is a direction and each face that direction plus a little noise (same person about
-0.9, two people about 0). With fewer than ten identities gallery_threshold() is the 1:1
-floor (0.35), the bar the upload page names someone at."""
+0.9, two people about 0). A face is like another identity at the 1:1 threshold, 0.35
+(recognition.lookalikes.lookalike_threshold)."""
 
 import numpy as np
 

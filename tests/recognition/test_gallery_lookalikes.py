@@ -11,8 +11,13 @@ from django.urls import reverse
 from identities.models import Face, Identity
 from pipeline.models import JobRun
 from recognition import lookalikes
-from recognition.gallery import gallery_matrix, gallery_threshold
-from recognition.lookalikes import gallery_flagged_rows, gallery_lookalikes_scan, identity_lookalikes
+from recognition.gallery import gallery_matrix
+from recognition.lookalikes import (
+    gallery_flagged_rows,
+    gallery_lookalikes_scan,
+    identity_lookalikes,
+    lookalike_threshold,
+)
 from recognition.models import FaceEmbedding
 from tests.conftest import make_user
 from tests.factories import make_identity
@@ -58,7 +63,7 @@ def test_the_scan_flags_the_faces_each_identitys_page_flags(people, block, monke
     assert {people["bystander"].pk, people["farther"].pk} < set(expected)  # the gallery has each kind
 
     matrix = gallery_matrix()
-    flagged = gallery_flagged_rows(matrix, gallery_threshold())
+    flagged = gallery_flagged_rows(matrix, lookalike_threshold())
 
     face_of_row = {
         bytes(vector): face_id for face_id, vector in FaceEmbedding.objects.values_list("face_id", "vector")
@@ -84,7 +89,7 @@ def test_the_summary_counts_each_identitys_faces_and_its_worst_margin(people):
     assert summary["faces_scanned"] == FaceEmbedding.objects.count()
     assert summary["faces_flagged"] == len(expected)
     assert summary["identities_flagged"] == len(by_identity)
-    assert summary["threshold"] == round(gallery_threshold(), 3)
+    assert summary["threshold"] == round(lookalike_threshold(), 3)
     rows = summary["identities"]
     assert rows[0] == {
         "identity_id": people["ada"].pk,
