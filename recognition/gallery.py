@@ -22,6 +22,7 @@ from django.db.models import Count, Q, Sum
 from identities.images import stored_image_rgb
 from identities.models import Face, Identity
 from recognition.embedders import Embedder
+from recognition.embedding import facenet_embedder
 from recognition.matches import Match
 from recognition.models import FaceEmbedding, ModelVersion
 
@@ -63,32 +64,29 @@ def gallery_searches_models() -> bool:
     return settings.FACESITE_GALLERY_EMBEDDER == "active-model"
 
 
-def gallery_model_embedder() -> Embedder | None:
-    """The active image model's embedder, when the gallery is to search with it.
+def gallery_model_embedder(model_version: ModelVersion | None) -> Embedder | None:
+    """The embedder of model_version (the active model, or None), when the gallery is to
+    search with the active model.
 
     None for a facenet_head model: its layer before the softmax is the FaceNet embedding
     scaled, so FaceNet's rows already are its rows (see recognition.model_embedding).
     """
     from recognition.model_embedding import ModelEmbedder
-    from recognition.predicting import active_model
 
-    model_version = active_model() if gallery_searches_models() else None
-    if model_version is None or model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
+    if not gallery_searches_models() or model_version is None:
+        return None
+    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
         return None
     return ModelEmbedder(model_version)
-
-
-def _facenet() -> Embedder:
-    from recognition.embedding import facenet_embedder
-
-    return facenet_embedder()
 
 
 def sync_embedders() -> list[Embedder]:
     """The embedders whose rows the gallery job keeps: FaceNet's always (verification,
     the figures and the fallback search use them), then the active model's if wanted."""
-    model = gallery_model_embedder()
-    return [_facenet()] + ([model] if model is not None else [])
+    from recognition.predicting import active_model
+
+    model = gallery_model_embedder(active_model())
+    return [facenet_embedder()] + ([model] if model is not None else [])
 
 
 def faces_to_embed(embedder: str):
@@ -211,10 +209,9 @@ def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
 
 def gallery_model_activated(model_version: ModelVersion) -> None:
     """Start a gallery job that embeds the approved faces with a newly active model, when
-    the gallery searches with the active model and the model sees pixels (a facenet_head
-    model searches FaceNet's rows, which are there)."""
-    sees_pixels = model_version.architecture != ModelVersion.Architecture.FACENET_HEAD
-    if gallery_searches_models() and sees_pixels and queue_reachable():
+    the gallery searches with it (a facenet_head model searches FaceNet's rows, which
+    are there)."""
+    if gallery_model_embedder(model_version) is not None and queue_reachable():
         gallery_sync_start()
 
 
@@ -384,17 +381,17 @@ def gallery_size(embedder: str = EMBEDDER) -> int:
     return len(gallery_matrix(embedder).vectors)
 
 
-def gallery_search_embedder() -> Embedder:
-    """The embedder identification searches with.
+def gallery_search_embedder(active: ModelVersion | None) -> Embedder:
+    """The embedder identification searches with, given the active model (or None).
 
     The active image model's when FACESITE_GALLERY_EMBEDDER is "active-model" and every
     face of FaceNet's gallery has a row of it, so a gallery still being embedded never
     answers with part of its faces; FaceNet's otherwise.
     """
-    model = gallery_model_embedder()
+    model = gallery_model_embedder(active)
     if model is not None and _rows_complete(model.name):
         return model
-    return _facenet()
+    return facenet_embedder()
 
 
 def _rows_complete(embedder: str) -> bool:

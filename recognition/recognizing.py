@@ -31,6 +31,7 @@ from facesite.errors import FacesiteError
 from identities.images import DecodedImage, ImageRejected, image_decode
 from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
 from recognition.embedders import Embedder
+from recognition.embedding import facenet_embedder
 from recognition.matches import Match
 from recognition.models import ModelVersion, RecognitionResult
 
@@ -87,12 +88,6 @@ def photo_faces(pixels: np.ndarray) -> list[DetectedFace]:
 
 def embedder_chips(embedder: Embedder, pixels: np.ndarray, faces: list[DetectedFace]) -> list[np.ndarray]:
     return [embedder.chip(pixels, face) for face in faces]
-
-
-def _facenet() -> Embedder:
-    from recognition.embedding import facenet_embedder
-
-    return facenet_embedder()
 
 
 def model_chips(model_version: ModelVersion, pixels: np.ndarray, faces: list[DetectedFace]) -> list | None:
@@ -212,14 +207,12 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
         raise NoFaceFound(
             "No face found in this photo. Try one where the face is larger and turned to the camera."
         )
-    chips = timings.measure("chip", embedder_chips, _facenet(), pixels, detected)
+    chips = timings.measure("chip", embedder_chips, facenet_embedder(), pixels, detected)
     model_version = timings.measure("model", active_model)
     crops = timings.measure("chip", model_chips, model_version, pixels, detected) if model_version else None
-    embedder = timings.measure("gallery", gallery_search_embedder)
-    # Any embedder but FaceNet is the active image model's, whose cut is made already.
+    embedder = timings.measure("gallery", gallery_search_embedder, model_version)
+    # Any embedder but FaceNet is model_version's, whose cut is made already.
     searched = chips if embedder.name == EMBEDDER else crops
-    if searched is None:  # the model was activated between the two reads
-        searched = timings.measure("chip", embedder_chips, embedder, pixels, detected)
     embeddings = timings.measure("embed", embedder.embed_chips, searched)
     gallery = timings.measure("gallery", gallery_answers, embeddings, embedder)
     model = timings.measure("model", model_answers, model_version, crops or chips) if model_version else None
@@ -392,7 +385,7 @@ def _largest_face_chip(data: bytes, which: str) -> tuple[np.ndarray, dict]:
         raise NoFaceFound(f"No face found in the {which} photo.")
     face = faces[0]
     box = {"left": face.left, "top": face.top, "width": face.width, "height": face.height}
-    return _facenet().chip(pixels, face), box
+    return facenet_embedder().chip(pixels, face), box
 
 
 def photos_verify(*, first: bytes, second: bytes) -> Verification:
@@ -402,7 +395,7 @@ def photos_verify(*, first: bytes, second: bytes) -> Verification:
 
     first_chip, first_box = _largest_face_chip(first, "first")
     second_chip, second_box = _largest_face_chip(second, "second")
-    embeddings = _facenet().embed_chips([first_chip, second_chip])
+    embeddings = facenet_embedder().embed_chips([first_chip, second_chip])
     similarity = float(np.dot(embeddings[0], embeddings[1]))
     return Verification(
         similarity, float(verification_threshold()), (first_box, second_box), (first_chip, second_chip)

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from facesite.errors import FacesiteError
+from recognition.embedding import facenet_embedder
 from recognition.models import FaceEmbedding, RecognitionResult
 
 # Channels shown per layer: the most active ones for this face.
@@ -237,26 +238,20 @@ def _upsample(heat: np.ndarray, side: int) -> np.ndarray:
 # -- figures of a result's face --------------------------------------------------------
 
 
-def _facenet():
-    from recognition.embedding import facenet_embedder
-
-    return facenet_embedder()
-
-
 def facenet_feature_maps_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    embedder = _facenet()
+    embedder = facenet_embedder()
     maps = embedder.feature_maps([chip], embedder.feature_map_layers())
     return feature_maps_figure(chip, maps, "FaceNet (gallery) feature maps, shallow to deep")
 
 
 def facenet_filters_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    return filters_figure(_facenet().first_layer_filters(), "FaceNet first convolution")
+    return filters_figure(facenet_embedder().first_layer_filters(), "FaceNet first convolution")
 
 
 def facenet_heatmap_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
     gallery = result.faces[number - 1]["gallery"]
     references = identity_vectors(gallery["identity_id"]) if gallery["identity_id"] else None
-    heat = occlusion_sensitivity(chip, references, _facenet().embed_chips)
+    heat = occlusion_sensitivity(chip, references, facenet_embedder().embed_chips)
     against = (
         f"similarity to {gallery['name']}" if references is not None else "similarity to the face itself"
     )

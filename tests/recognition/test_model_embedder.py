@@ -26,7 +26,7 @@ from recognition.gallery import (
 )
 from recognition.model_embedding import ModelEmbedder, model_feature_centre
 from recognition.models import FaceEmbedding, ModelVersion
-from recognition.predicting import model_features, model_version_delete
+from recognition.predicting import active_model, model_features, model_version_delete
 from recognition.training import chips_resize
 from tests.factories import make_face, make_identity
 from tests.recognition.uploads import tiny_active_model
@@ -114,8 +114,8 @@ def test_features_are_centred_on_the_training_faces_mean_once_per_model(db):
 def test_a_facenet_head_model_searches_facenets_rows(db, model_gallery):
     tiny_active_model([make_identity("A"), make_identity("B")], architecture="facenet_head")
 
-    assert gallery_model_embedder() is None
-    assert gallery_search_embedder().name == EMBEDDER
+    assert gallery_model_embedder(active_model()) is None
+    assert gallery_search_embedder(active_model()).name == EMBEDDER
 
 
 def test_the_model_answers_only_once_every_gallery_face_has_its_row(db, model_gallery):
@@ -125,11 +125,11 @@ def test_the_model_answers_only_once_every_gallery_face_has_its_row(db, model_ga
     faces = gallery_faces(identities, faces_each=2)
     embed_rows(faces[:-1], name, unit_rows(len(faces) - 1, SMALL_CNN_FEATURES, seed=2))
 
-    assert gallery_search_embedder().name == EMBEDDER
+    assert gallery_search_embedder(active_model()).name == EMBEDDER
 
     embed_rows(faces[-1:], name, unit_rows(1, SMALL_CNN_FEATURES, seed=3))
 
-    assert gallery_search_embedder().name == name
+    assert gallery_search_embedder(active_model()).name == name
     assert gallery_matrix(name).vectors.shape == (6, SMALL_CNN_FEATURES)
     assert gallery_matrix(EMBEDDER).vectors.shape == (6, 512)
 
@@ -140,7 +140,7 @@ def test_with_the_default_setting_the_gallery_searches_facenet(db):
     faces = gallery_faces(identities, faces_each=1)
     embed_rows(faces, f"model-{model_version.pk}", unit_rows(2, SMALL_CNN_FEATURES, seed=2))
 
-    assert gallery_search_embedder().name == EMBEDDER
+    assert gallery_search_embedder(active_model()).name == EMBEDDER
 
 
 def clustered_rows(identities: int, faces_each: int, spread: float, dimension: int = 64) -> np.ndarray:
@@ -203,7 +203,7 @@ def test_activating_a_model_embeds_the_gallery_with_it(admin_web, rq_queues, set
     expected = ModelEmbedder(model_version).embed_crops(crops, faces)
     stored = np.stack([np.frombuffer(rows[face.pk], dtype=np.float32) for face in faces])
     np.testing.assert_allclose(stored, expected, atol=1e-5)
-    assert gallery_search_embedder().name == name
+    assert gallery_search_embedder(active_model()).name == name
 
 
 def test_a_model_that_cannot_embed_leaves_facenets_rows_done_and_says_why(db, model_gallery):
@@ -217,7 +217,7 @@ def test_a_model_that_cannot_embed_leaves_facenets_rows_done_and_says_why(db, mo
     assert "could not embed faces" in summary["model_error"] and str(model_version) in summary["model_error"]
     assert FaceEmbedding.objects.filter(embedder=EMBEDDER).count() == len(faces)
     assert not FaceEmbedding.objects.filter(embedder=f"model-{model_version.pk}").exists()
-    assert gallery_search_embedder().name == EMBEDDER
+    assert gallery_search_embedder(active_model()).name == EMBEDDER
 
 
 def test_deleting_a_model_deletes_its_gallery_rows(db, admin, django_capture_on_commit_callbacks):
