@@ -17,7 +17,6 @@
 
 import argparse
 import random
-import shutil
 import statistics
 import tempfile
 import time
@@ -83,8 +82,8 @@ def report(label: str, times: list[float]) -> None:
 
 def main() -> None:
     options = arguments()
-    work_directory = Path(tempfile.mkdtemp(prefix="facesite-bench-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="facesite-bench-", ignore_cleanup_errors=True) as directory:
+        work_directory = Path(directory)
         database_url = options.database_url or f"sqlite:///{work_directory / 'bench.sqlite3'}"
         django_setup(database_url, work_directory)
         import numpy as np
@@ -133,8 +132,6 @@ def main() -> None:
             "search alone (matrix in memory)",
             timed(lambda: identity_scores(matrix, queries[next(rows)][None, :]), options.queries),
         )
-    finally:
-        shutil.rmtree(work_directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

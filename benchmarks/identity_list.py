@@ -12,7 +12,6 @@ check and template rendering. Prints p50/p95 milliseconds and the SQL queries pe
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -127,8 +126,8 @@ def measure(client, url: str, repeat: int) -> tuple[float, float, int]:
 
 def main() -> None:
     options = arguments()
-    work_directory = Path(tempfile.mkdtemp(prefix="facesite-bench-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="facesite-bench-", ignore_cleanup_errors=True) as directory:
+        work_directory = Path(directory)
         database_url = options.database_url or f"sqlite:///{work_directory / 'bench.sqlite3'}"
         django_setup(database_url, work_directory)
         from django.db import connection
@@ -151,8 +150,6 @@ def main() -> None:
         for label, url in pages.items():
             median, p95, query_count = measure(client, url, options.repeat)
             print(f"{label:<18}{median:>9.1f}{p95:>9.1f}{query_count:>9}")
-    finally:
-        shutil.rmtree(work_directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ people named, at the gallery's calibrated threshold?
 """
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -133,8 +132,8 @@ def report(title: str, vectors: np.ndarray, labels: np.ndarray, splits: int) -> 
 
 def main() -> None:
     options = arguments()
-    work_directory = Path(tempfile.mkdtemp(prefix="facesite-bench-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="facesite-bench-", ignore_cleanup_errors=True) as directory:
+        work_directory = Path(directory)
         django_setup(sqlite_url(work_directory), work_directory)
         if options.cache and options.cache.exists():
             stored = np.load(options.cache)
@@ -148,8 +147,6 @@ def main() -> None:
         report("As imported (largest face of each photo)", vectors, labels, options.splits)
         keep = reviewed(vectors, labels, verification_threshold())
         report("After simulated review", vectors[keep], labels[keep], options.splits)
-    finally:
-        shutil.rmtree(work_directory, ignore_errors=True)
     sys.stdout.flush()
 
 

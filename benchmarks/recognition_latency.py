@@ -20,7 +20,6 @@
 
 import argparse
 import io
-import shutil
 import statistics
 import sys
 import tempfile
@@ -168,8 +167,8 @@ def figures_measure(result, runs: int) -> None:
 
 def main() -> None:
     options = arguments()
-    work_directory = Path(tempfile.mkdtemp(prefix="facesite-bench-"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="facesite-bench-", ignore_cleanup_errors=True) as directory:
+        work_directory = Path(directory)
         django_setup(sqlite_url(work_directory), work_directory)
         import os
 
@@ -189,8 +188,6 @@ def main() -> None:
         print(f"photo: 640x480 JPEG, {len(data):,} bytes, from {options.photo.name}")
         result = recognition_measure(data, user, options.runs)
         figures_measure(result, options.figure_runs)
-    finally:
-        shutil.rmtree(work_directory, ignore_errors=True)
     sys.stdout.flush()
 
 
