@@ -67,8 +67,10 @@ def dataset_make(min_faces: int, per_identity: int):
 
 def model_train_evaluate(dataset, config) -> tuple:
     """Train and evaluate one model through the TRAIN job's service; the row and seconds taken."""
+    from recognition.training import job_run_here
+
     from pipeline.models import JobRun
-    from recognition.training import job_run_here, model_version_create
+    from recognition.services.training import model_version_create
 
     model_version = model_version_create(dataset=dataset, config=config, actor=None, name=config.architecture)
     started = time.perf_counter()
@@ -92,7 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="facesite-celeba-bench-") as work_dir:
         django_setup(Path(work_dir))
         from pipeline.augmentation import AugmentationConfig
-        from recognition.training import TrainingConfig
+        from recognition.architectures.config import TrainingConfig
 
         print(f"{os.cpu_count()} CPUs", flush=True)
         celeba_import(arguments.data_dir / "celeba_subset" / "images", arguments.detector)
@@ -119,9 +121,12 @@ def main() -> None:
         print(f"{baseline_label:34s} {baseline['top1']:6.3f} {baseline['top5']:6.3f} {'-':>6s} {'-':>8s}")
         for model_version, seconds in results:
             metrics = model_version.metrics
-            label = f"{model_version.architecture} ({model_version.config['input_size']} px)"
-            if model_version.architecture == "facenet_head":
-                label = "facenet_head (FaceNet embeddings)"
+            seen = (
+                f"{model_version.config['input_size']} px"
+                if model_version.adapter.sees_pixels
+                else "FaceNet embeddings"
+            )
+            label = f"{model_version.architecture} ({seen})"
             print(
                 f"{label:34s} {metrics['top1']:6.3f} {metrics['top5']:6.3f} "
                 f"{len(model_version.history):6d} {seconds:8.0f}"

@@ -45,7 +45,7 @@ def populate(faces: int, per_identity: int) -> None:
     import numpy as np
 
     from identities.models import Face, Identity
-    from recognition.gallery import EMBEDDER
+    from recognition.gallery.cache import EMBEDDER
     from recognition.models import FaceEmbedding
 
     identities = Identity.objects.bulk_create(
@@ -89,14 +89,10 @@ def main() -> None:
         import numpy as np
         from django.db import connection
 
-        from recognition.gallery import (
-            _signature,  # the check whether the gallery changed, at most once a second
-            gallery_identify,
-            gallery_matrix,
-            gallery_recheck,
-            gallery_threshold,
-            identity_scores,
-        )
+        from recognition.gallery.cache import _signature, gallery_matrix, gallery_recheck
+        from recognition.gallery.index import identity_scores
+        from recognition.gallery.search import gallery_identify
+        from recognition.gallery.thresholds import gallery_threshold
 
         started = time.perf_counter()
         populate(options.faces, options.faces_per_identity)

@@ -12,7 +12,7 @@ people named, at the gallery's calibrated threshold?
 3. For each of --splits seeded splits: a quarter of the identities are strangers (never
    enrolled); each enrolled identity puts half its faces in the gallery and keeps the
    other half as probes.
-4. The threshold is the gallery's own (recognition.gallery: the open-set estimate at 1%
+4. The threshold is the gallery's own (recognition.gallery.thresholds: the open-set estimate at 1%
    strangers named, never below the 1:1 threshold), computed on the gallery alone.
 5. Print, mean ± std over the splits: strangers named (the open-set false alarm rate,
    target 1%), enrolled probes named correctly, named wrongly and called unknown, and
@@ -46,8 +46,8 @@ def faces_embed(images: Path) -> tuple[np.ndarray, np.ndarray]:
     """(embeddings, identity index) of the largest face of each photo that has one."""
     from PIL import Image
 
-    from recognition.embedding import facenet_embedder
-    from recognition.recognizing import photo_faces
+    from recognition.embedders.facenet import facenet_embedder
+    from recognition.services.uploads import photo_faces
 
     embedder = facenet_embedder()
     vectors, labels, missed = [], [], 0
@@ -83,7 +83,8 @@ def reviewed(vectors: np.ndarray, labels: np.ndarray, threshold: float) -> np.nd
 
 
 def split_measure(vectors: np.ndarray, labels: np.ndarray, seed: int) -> dict:
-    from recognition.gallery import GalleryMatrix, identity_scores, open_set_threshold, verification_threshold
+    from recognition.gallery.index import GalleryMatrix, identity_scores
+    from recognition.gallery.thresholds import open_set_threshold, verification_threshold
 
     generator = np.random.default_rng(seed)
     people = np.unique(labels)
@@ -142,7 +143,7 @@ def main() -> None:
             vectors, labels = faces_embed(options.images)
             if options.cache:
                 np.savez(options.cache, vectors=vectors, labels=labels)
-        from recognition.gallery import verification_threshold
+        from recognition.gallery.thresholds import verification_threshold
 
         report("As imported (largest face of each photo)", vectors, labels, options.splits)
         keep = reviewed(vectors, labels, verification_threshold())

@@ -30,6 +30,8 @@ from bench_django import django_setup, sqlite_url
 from gallery_search import populate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Input sizes that differ from the training default: Inception V3 at its original size.
+INPUT_SIZES = {"inception_v3": 160}
 DEFAULT_PHOTO = PROJECT_ROOT / "tests" / "fixtures" / "celeba" / "7221" / "012125.jpg"
 
 
@@ -68,10 +70,10 @@ def model_activate(architecture: str, identities: int = 100):
     """An untrained model of the architecture, saved as training saves it, and active."""
     from identities.models import Identity
     from pipeline.models import DatasetVersion
+    from recognition.architectures.config import TrainingConfig
     from recognition.models import ModelVersion
-    from recognition.training import EMBEDDING_SIZE, TrainingConfig, make_model
 
-    size = TrainingConfig().input_size if architecture != "inception_v3" else 160
+    size = INPUT_SIZES.get(architecture, TrainingConfig().input_size)
     people = list(Identity.objects.order_by("pk")[:identities])
     model_version = ModelVersion.objects.create(
         dataset=DatasetVersion.objects.create(status=DatasetVersion.Status.READY, name="bench"),
@@ -84,9 +86,11 @@ def model_activate(architecture: str, identities: int = 100):
     )
     model_version.artifact_dir = f"models/{model_version.pk}"
     model_version.save(update_fields=["artifact_dir"])
-    input_shape = (EMBEDDING_SIZE,) if architecture == "facenet_head" else (size, size, 3)
+    adapter = model_version.adapter
     model_version.artifact_path().mkdir(parents=True)
-    make_model(architecture, input_shape, len(people)).save(model_version.model_path())
+    adapter.make_model(adapter.input_shape(TrainingConfig(input_size=size)), len(people)).save(
+        model_version.model_path()
+    )
     return model_version
 
 
@@ -96,7 +100,7 @@ def model_gallery_fill(model_version) -> None:
     import numpy as np
     from django.conf import settings
 
-    from recognition.model_embedding import ModelEmbedder
+    from recognition.embedders.model import ModelEmbedder
     from recognition.models import FaceEmbedding
 
     settings.FACESITE_GALLERY_EMBEDDER = "active-model"
@@ -120,7 +124,7 @@ def percentiles(milliseconds: list[float]) -> tuple[float, float]:
 
 
 def recognition_measure(data: bytes, user, runs: int):
-    from recognition.recognizing import Timings, photo_recognize
+    from recognition.services.uploads import Timings, photo_recognize
 
     for _ in range(3):
         result = photo_recognize(data=data, user=user, keep=False)
@@ -143,7 +147,7 @@ def recognition_measure(data: bytes, user, runs: int):
 def figures_measure(result, runs: int) -> None:
     from django.core.files.storage import default_storage
 
-    from recognition.visualisation import FIGURES, FigureUnavailable, figure_png
+    from recognition.services.figures import FIGURES, FigureUnavailable, figure_png
 
     print(f"\nfigures, drawn from scratch, {runs} runs each after one warm-up (ms)")
     for figure in FIGURES:

@@ -8,7 +8,7 @@ two dataset versions with the same identities, one with `--faces` training faces
 identity (1x) and one with ten times as many (10x); both have the same 5 validation
 faces per identity, so an epoch does the same work at both sizes. Each (architecture,
 size) trains for two epochs in a fresh subprocess through the real training code
-(recognition.training.model_train: tf.data streaming, augmentation, callbacks, backups).
+(recognition.services.training.model_train: tf.data streaming, augmentation, callbacks, backups).
 Images/second are those of the second epoch (the first includes graph tracing); peak
 memory is the subprocess's maximum resident set size. Flat memory from 1x to 10x means
 nothing holds the whole dataset.
@@ -114,7 +114,8 @@ def child_run(architecture: str, dataset_id: int, input_size: int) -> dict:
 
     from pipeline.datasets import dataset_classes
     from pipeline.models import DatasetVersion
-    from recognition.training import TrainingConfig, artifact_files_write, model_train, model_version_create
+    from recognition.architectures.config import TrainingConfig
+    from recognition.services.training import artifact_files_write, model_train, model_version_create
 
     steps, batch_size = WORK[architecture]
     dataset = DatasetVersion.objects.get(pk=dataset_id)
@@ -131,7 +132,7 @@ def child_run(architecture: str, dataset_id: int, input_size: int) -> dict:
     model_version = model_version_create(dataset=dataset, config=config, actor=None)
     artifact_files_write(model_version, config)
     result = {"architecture": architecture, "dataset": dataset.name}
-    if architecture == "facenet_head":
+    if not model_version.adapter.sees_pixels:
         result.update(_embeddings_prepare(model_version, np))
     model_train(model_version=model_version, config=config, progress=QuietProgress())
     last = model_version.history[-1]
@@ -141,15 +142,14 @@ def child_run(architecture: str, dataset_id: int, input_size: int) -> dict:
 
 def _embeddings_prepare(model_version, np) -> dict:
     """At 1x, embed every crop with FaceNet (timed); at 10x, seed the cache with random unit vectors."""
-    from recognition.training import split_embeddings
-
     if model_version.dataset.name == "1x":
-        from recognition.embedding import facenet_embedder
+        from recognition.embedders.facenet import facenet_embedder
 
         # Load the graph before the clock starts: that is a once-per-process cost.
         facenet_embedder().embed_chips([np.zeros((160, 160, 3), np.uint8)])
         started = time.perf_counter()
-        count = sum(len(split_embeddings(model_version, split)[1]) for split in ("train", "validation"))
+        splits = ("train", "validation")
+        count = sum(len(model_version.adapter.split_embeddings(split)[1]) for split in splits)
         return {
             "embedded_crops": count,
             "embed_crops_per_second": round(count / (time.perf_counter() - started), 1),

@@ -5,8 +5,6 @@ OpenCV and TensorFlow are imported inside the detector classes, so the web proce
 `locates_faces` and `detect()`, and add it to DETECTORS.
 """
 
-import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -15,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from facesite.errors import FacesiteError
+from facesite.tensorflow_runtime import tensorflow_quiet
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ class MtcnnDetector:
     landmark_names = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
 
     def __init__(self) -> None:
-        _tensorflow_quiet()
+        tensorflow_quiet()
         from mtcnn import MTCNN
 
         self._model = MTCNN(stages="face_and_landmarks_detection", device="CPU:0")
@@ -153,18 +152,6 @@ class MtcnnDetector:
             )
             for face in found
         ]
-
-
-def _tensorflow_quiet() -> None:
-    """Keep TensorFlow's start-up chatter (CPU features, oneDNN, CUDA probing) out of the logs.
-
-    Its C++ logging reads TF_CPP_MIN_LOG_LEVEL when TensorFlow is first imported; a value
-    set by the user wins.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
-    tf.get_logger().setLevel(logging.ERROR)
 
 
 DETECTORS: dict[str, Callable[[], FaceDetector]] = {

@@ -8,13 +8,12 @@ answer is JSON, errors included: `{"error": {"code": ..., "message": ...}}`.
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import Annotated, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
@@ -22,9 +21,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from facesite.errors import FacesiteError
-from identities.models import Identity
-from recognition import recognizing, tokens, visualisation
+from identities import selectors
 from recognition.models import RecognitionResult
+from recognition.openapi import schema_ref
+from recognition.services import figures, results, tokens, uploads, verification
+from recognition.services.answers import FaceAnswer
+from recognition.services.verification import VerificationAnswer
 from recognition.views import MANAGE, RECOGNIZE, problem_status
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,8 @@ BODY_OVERHEAD = 64 * 1024
 
 
 def api_error(status: int, code: str, message: str, **headers) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status, headers=headers)
+    answer: Error = {"error": {"code": code, "message": message}}
+    return JsonResponse(answer, status=status, headers=headers)
 
 
 def _authenticated_user(request) -> tuple[object | None, JsonResponse | None]:
@@ -108,7 +111,7 @@ def _upload(request, field: str) -> bytes:
         raise _Refused("bad_request", "The request body is not valid multipart/form-data.") from None
     if uploaded is None:
         raise _Refused("missing_field", f"Send the photo as the multipart file field “{field}”.")
-    return recognizing.upload_read(uploaded)
+    return uploads.upload_read(uploaded)
 
 
 class _Refused(FacesiteError):
@@ -117,18 +120,59 @@ class _Refused(FacesiteError):
         self.kind = kind
 
 
-def result_json(request, result: RecognitionResult) -> dict:
+class ApiFace(FaceAnswer):
+    figures: Annotated[dict[str, str], "PNG figure URLs, by figure name"]
+
+
+class Photo(TypedDict):
+    width: int
+    height: int
+    format: str
+
+
+class RecognitionAnswer(TypedDict):
+    id: Annotated[str, {"format": "uuid"}]
+    url: Annotated[str, "The result page"]
+    created_at: Annotated[str, {"format": "date-time"}]
+    expires_at: Annotated[str | None, "Empty for a result kept until deleted", {"format": "date-time"}]
+    photo: Photo
+    faces: Annotated[list[ApiFace], "Largest first"]
+
+
+class IdentityRow(TypedDict):
+    id: int
+    name: str
+    approved_faces: int
+
+
+class IdentityPage(TypedDict):
+    count: int
+    page: int
+    pages: int
+    results: list[IdentityRow]
+
+
+class ErrorDetail(TypedDict):
+    code: str
+    message: str
+
+
+class Error(TypedDict):
+    error: ErrorDetail
+
+
+def result_json(request, result: RecognitionResult) -> RecognitionAnswer:
     def absolute(name: str, *args) -> str:
         return request.build_absolute_uri(reverse(name, args=args))
 
-    figures = visualisation.figures_available(result)
+    available = figures.figures_available(result)
     faces = [
-        {
+        ApiFace(
             **face,
-            "figures": {
-                figure: absolute("api_figure", result.pk, face["number"], figure) for figure in figures
+            figures={
+                figure: absolute("api_figure", result.pk, face["number"], figure) for figure in available
             },
-        }
+        )
         for face in result.faces
     ]
     return {
@@ -144,16 +188,14 @@ def result_json(request, result: RecognitionResult) -> dict:
 @api_endpoint(RECOGNIZE, methods=("POST",))
 def recognize(request):
     keep = request.POST.get("keep", "").lower() in {"1", "true", "yes", "on"}
-    result = recognizing.photo_recognize(data=_upload(request, "image"), user=request.user, keep=keep)
+    result = uploads.photo_recognize(data=_upload(request, "image"), user=request.user, keep=keep)
     return JsonResponse(result_json(request, result))
 
 
 @api_endpoint(RECOGNIZE, methods=("POST",))
 def verify(request):
-    verification = recognizing.photos_verify(
-        first=_upload(request, "image1"), second=_upload(request, "image2")
-    )
-    return JsonResponse(verification.as_dict())
+    answer = verification.photos_verify(first=_upload(request, "image1"), second=_upload(request, "image2"))
+    return JsonResponse(answer.as_dict())
 
 
 def _positive_int(value: str | None, default: int, maximum: int) -> int:
@@ -166,37 +208,31 @@ def _positive_int(value: str | None, default: int, maximum: int) -> int:
 @api_endpoint(RECOGNIZE, MANAGE, methods=("GET",))
 def identity_list(request):
     """Active identities A to Z, searched by name or alias with `q`, a page at a time."""
-    query = request.GET.get("q", "").strip()
-    identities = Identity.objects.active().order_by(Lower("name"), "id")
-    if query:
-        identities = identities.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
+    identities = selectors.identity_list(search=request.GET.get("q", ""))
     per_page = _positive_int(request.GET.get("per_page"), IDENTITIES_PER_PAGE, IDENTITIES_PER_PAGE_MAX)
     paginator = Paginator(identities, per_page)
     page = paginator.get_page(_positive_int(request.GET.get("page"), 1, max(paginator.num_pages, 1)))
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "results": [
-                {"id": identity.pk, "name": identity.name, "approved_faces": identity.approved_count}
-                for identity in page
-            ],
-        }
-    )
+    answer: IdentityPage = {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "results": [
+            {"id": identity.pk, "name": identity.name, "approved_faces": identity.approved_count}
+            for identity in page
+        ],
+    }
+    return JsonResponse(answer)
 
 
 @api_endpoint(RECOGNIZE, MANAGE, methods=("GET",))
 def figure(request, pk, number: int, figure: str):
     """A face's figure as PNG, for the figure links in a recognize answer."""
-    result = RecognitionResult.objects.visible_to(request.user).filter(pk=pk).first()
-    if result is None or result.is_expired or not 1 <= number <= len(result.faces):
-        return api_error(404, "not_found", "No such result or face; results expire.")
-    if figure not in visualisation.FIGURES:
-        return api_error(404, "not_found", f"Figures: {', '.join(visualisation.FIGURES)}.")
+    result = results.result_visible(request.user, pk, number)
+    if figure not in figures.FIGURES:
+        return api_error(404, "not_found", f"Figures: {', '.join(figures.FIGURES)}.")
     try:
-        png = visualisation.figure_png(result, number, figure)
-    except visualisation.FigureUnavailable as error:
+        png = figures.figure_png(result, number, figure)
+    except figures.FigureUnavailable as error:
         return api_error(404, "figure_unavailable", str(error))
     return HttpResponse(png, content_type="image/png")
 
@@ -212,10 +248,10 @@ def openapi(request):
     return JsonResponse(openapi_description(request.build_absolute_uri("/api/v1")))
 
 
-def _error_response(description: str) -> dict:
+def _json_response(description: str, answer: type, components: dict) -> dict:
     return {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": {"application/json": {"schema": schema_ref(answer, components)}},
     }
 
 
@@ -234,50 +270,87 @@ def _photo_form(*fields: str, **options: dict) -> dict:
     }
 
 
+def _query(name: str, schema: dict, description: str = "", where: str = "query") -> dict:
+    parameter = {"name": name, "in": where, "schema": schema, "required": where == "path"}
+    return {**parameter, "description": description} if description else parameter
+
+
 def openapi_description(server_url: str) -> dict:
+    """The OpenAPI description: paths written here, every answer's schema generated from
+    the TypedDicts the views return (recognition.openapi)."""
+    components: dict = {}
+
+    def error(description: str) -> dict:
+        return _json_response(description, Error, components)
+
     refused = {
-        "400": _error_response(
+        "400": error(
             "Not a usable image (not_an_image, truncated, unsupported, too_many_pixels, empty), "
             "or a missing field"
         ),
-        "401": _error_response("No token, or a malformed or revoked one"),
-        "403": _error_response("The token's user lacks the uploader role"),
-        "405": _error_response("Wrong method"),
-        "413": _error_response("File over the byte limit (too_large)"),
-        "422": _error_response("No face found in a photo (no_face)"),
+        "401": error("No token, or a malformed or revoked one"),
+        "403": error("The token's user lacks the uploader role"),
+        "405": error("Wrong method"),
+        "413": error("File over the byte limit (too_large)"),
+        "422": error("No face found in a photo (no_face)"),
     }
-    match = {
-        "type": "object",
-        "properties": {
-            "identity_id": {"type": ["integer", "null"]},
-            "name": {"type": "string"},
-            "score": {"type": "number"},
+    keep = {
+        "type": "string",
+        "enum": ["1", "true", "yes", "on"],
+        "description": "Keep the photo and result until deleted, instead of "
+        f"{settings.FACESITE_RESULT_TTL_HOURS} hours",
+    }
+    paths = {
+        "/recognize": {
+            "post": {
+                "summary": "Find every face in a photo and name it, or call it unknown",
+                "requestBody": _photo_form("image", keep=keep),
+                "responses": {
+                    "200": _json_response("The faces, largest first", RecognitionAnswer, components),
+                    **refused,
+                },
+            }
         },
-    }
-    answer = {
-        "type": "object",
-        "description": "One source's answer: the gallery (cosine similarity) or the trained model "
-        "(probability).",
-        "properties": {
-            "method": {"type": "string", "enum": ["gallery", "model"]},
-            "label": {"type": "string", "description": "Who answered (the gallery: over how many faces)"},
-            "embedder": {
-                "type": "string",
-                "description": "The gallery's only: the embedding it searched, facenet or model-<id> "
-                "(FACESITE_GALLERY_EMBEDDER).",
-            },
-            "threshold": {"type": "number", "description": "Below this score the face is unknown."},
-            "unknown": {"type": "boolean"},
-            "confidence": {"type": "string", "enum": ["confident", "uncertain", "unknown"]},
-            "name": {"type": ["string", "null"]},
-            "identity_id": {"type": ["integer", "null"]},
-            "matches": {"type": "array", "maxItems": 5, "items": match},
-            "error": {"type": "string", "description": "Only when the active model could not be used"},
+        "/verify": {
+            "post": {
+                "summary": "Whether the largest faces of two photos are the same person",
+                "requestBody": _photo_form("image1", "image2"),
+                "responses": {
+                    "200": _json_response("Similarity and decision", VerificationAnswer, components),
+                    **refused,
+                },
+            }
         },
-    }
-    box = {
-        "type": "object",
-        "properties": {side: {"type": "integer"} for side in ("left", "top", "width", "height")},
+        "/identities": {
+            "get": {
+                "summary": "Active identities, A to Z",
+                "parameters": [
+                    _query("q", {"type": "string"}, "Part of a name or alias"),
+                    _query("page", {"type": "integer", "minimum": 1}),
+                    _query("per_page", {"type": "integer", "minimum": 1, "maximum": IDENTITIES_PER_PAGE_MAX}),
+                ],
+                "responses": {
+                    "200": _json_response("One page of identities", IdentityPage, components),
+                    "401": refused["401"],
+                    "403": error("The token's user is neither uploader nor admin"),
+                },
+            }
+        },
+        "/results/{id}/faces/{number}/{figure}.png": {
+            "get": {
+                "summary": "A figure of one face of a recognize answer (its `figures` links)",
+                "parameters": [
+                    _query("id", {"type": "string"}, where="path"),
+                    _query("number", {"type": "integer"}, where="path"),
+                    _query("figure", {"type": "string", "enum": list(figures.FIGURES)}, where="path"),
+                ],
+                "responses": {
+                    "200": {"description": "PNG", "content": {"image/png": {}}},
+                    "401": refused["401"],
+                    "404": error("No such result (results expire), face or figure"),
+                },
+            }
+        },
     }
     return {
         "openapi": "3.1.0",
@@ -289,183 +362,11 @@ def openapi_description(server_url: str) -> dict:
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "paths": {
-            "/recognize": {
-                "post": {
-                    "summary": "Find every face in a photo and name it, or call it unknown",
-                    "requestBody": _photo_form(
-                        "image",
-                        keep={
-                            "type": "string",
-                            "enum": ["1", "true", "yes", "on"],
-                            "description": "Keep the photo and result until deleted, instead of "
-                            f"{settings.FACESITE_RESULT_TTL_HOURS} hours",
-                        },
-                    ),
-                    "responses": {
-                        "200": {
-                            "description": "The faces, largest first",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Recognition"}}
-                            },
-                        },
-                        **refused,
-                    },
-                }
-            },
-            "/verify": {
-                "post": {
-                    "summary": "Whether the largest faces of two photos are the same person",
-                    "requestBody": _photo_form("image1", "image2"),
-                    "responses": {
-                        "200": {
-                            "description": "Similarity and decision",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Verification"}}
-                            },
-                        },
-                        **refused,
-                    },
-                }
-            },
-            "/identities": {
-                "get": {
-                    "summary": "Active identities, A to Z",
-                    "parameters": [
-                        {
-                            "name": "q",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "Part of a name or alias",
-                        },
-                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": IDENTITIES_PER_PAGE_MAX},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "One page of identities",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/IdentityPage"}}
-                            },
-                        },
-                        "401": refused["401"],
-                        "403": _error_response("The token's user is neither uploader nor admin"),
-                    },
-                }
-            },
-            "/results/{id}/faces/{number}/{figure}.png": {
-                "get": {
-                    "summary": "A figure of one face of a recognize answer (its `figures` links)",
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                        {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}},
-                        {
-                            "name": "figure",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "enum": list(visualisation.FIGURES)},
-                        },
-                    ],
-                    "responses": {
-                        "200": {"description": "PNG", "content": {"image/png": {}}},
-                        "401": refused["401"],
-                        "404": _error_response("No such result (results expire), face or figure"),
-                    },
-                }
-            },
-        },
+        "paths": paths,
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "A key from /account/tokens/"}
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                        }
-                    },
-                },
-                "Recognition": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string", "format": "uuid"},
-                        "url": {"type": "string", "description": "The result page"},
-                        "created_at": {"type": "string", "format": "date-time"},
-                        "expires_at": {"type": ["string", "null"], "format": "date-time"},
-                        "photo": {
-                            "type": "object",
-                            "properties": {
-                                "width": {"type": "integer"},
-                                "height": {"type": "integer"},
-                                "format": {"type": "string"},
-                            },
-                        },
-                        "faces": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "number": {"type": "integer"},
-                                    "box": box,
-                                    "detector_confidence": {"type": ["number", "null"]},
-                                    "landmarks": {
-                                        "type": "object",
-                                        "description": "Named points in photo pixels, e.g. left_eye: [x, y]",
-                                        "additionalProperties": {
-                                            "type": "array",
-                                            "items": {"type": "integer"},
-                                            "minItems": 2,
-                                            "maxItems": 2,
-                                        },
-                                    },
-                                    "gallery": answer,
-                                    "model": {"oneOf": [answer, {"type": "null"}]},
-                                    "figures": {
-                                        "type": "object",
-                                        "additionalProperties": {"type": "string"},
-                                        "description": "PNG figure URLs",
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-                "Verification": {
-                    "type": "object",
-                    "properties": {
-                        "same_person": {"type": "boolean"},
-                        "similarity": {"type": "number"},
-                        "threshold": {"type": "number"},
-                        "faces": {"type": "array", "items": box, "minItems": 2, "maxItems": 2},
-                    },
-                },
-                "IdentityPage": {
-                    "type": "object",
-                    "properties": {
-                        "count": {"type": "integer"},
-                        "page": {"type": "integer"},
-                        "pages": {"type": "integer"},
-                        "results": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "id": {"type": "integer"},
-                                    "name": {"type": "string"},
-                                    "approved_faces": {"type": "integer"},
-                                },
-                            },
-                        },
-                    },
-                },
-            },
+            "schemas": components,
         },
     }

@@ -6,7 +6,7 @@ class RecognitionConfig(AppConfig):
 
     def ready(self) -> None:
         from identities.signals import faces_changed
-        from recognition.gallery import faces_changed_receiver
+        from recognition.gallery.sync import faces_changed_receiver
 
         # Approvals, rejections and imports start the gallery job (after their commit).
         faces_changed.connect(faces_changed_receiver, dispatch_uid="recognition.gallery")

@@ -5,8 +5,8 @@ from django import forms
 from facesite.errors import FacesiteError
 from pipeline.augmentation import AugmentationConfig
 from pipeline.models import DatasetVersion
-from recognition.models import ModelVersion
-from recognition.training import TrainingConfig
+from recognition.architectures.config import TrainingConfig
+from recognition.architectures.registry import ARCHITECTURES, architecture_choices
 
 _DEFAULTS = TrainingConfig()
 _AUGMENTATION = AugmentationConfig()
@@ -22,11 +22,9 @@ class ModelTrainForm(forms.Form):
         help_text="Only ready dataset versions are listed.",
     )
     architecture = forms.ChoiceField(
-        choices=ModelVersion.Architecture.choices,
+        choices=architecture_choices,
         initial=_DEFAULTS.architecture,
-        help_text="small_cnn trains on a CPU in minutes; inception_v3 is the original network (GPU work); "
-        "facenet_head trains a softmax layer on pretrained FaceNet embeddings in seconds and "
-        "ignores the augmentation settings.",
+        help_text="; ".join(f"{name} {adapter.help_text}" for name, adapter in ARCHITECTURES.items()) + ".",
     )
     name = forms.CharField(max_length=200, required=False, help_text="Optional, to tell versions apart.")
     input_size = forms.IntegerField(

@@ -11,11 +11,12 @@ from redis.exceptions import RedisError
 from facesite.errors import FacesiteError
 from facesite.roles import role_required
 from pipeline import services as job_services
-from recognition import predicting
-from recognition.evaluation import FIGURES, evaluate_start
+from recognition.architectures.config import TrainingConfig
 from recognition.model_forms import ModelTrainForm
 from recognition.models import ModelVersion
-from recognition.training import TrainingConfig, train_start
+from recognition.services import registry
+from recognition.services.evaluation import FIGURES, evaluate_start
+from recognition.services.training import train_start
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def _reconcile() -> None:
         job_services.jobs_reconcile()
     except RedisError as error:
         logger.warning("Could not reconcile jobs with RQ: %s", error)
-    predicting.model_versions_reconcile()
+    registry.model_versions_reconcile()
 
 
 @role_required(MANAGE)
@@ -140,7 +141,7 @@ def model_figure(request, pk: int, name: str):
 def model_activate(request, pk: int):
     model_version = get_object_or_404(ModelVersion, pk=pk)
     try:
-        predicting.model_version_activate(model_version=model_version, actor=request.user)
+        registry.model_version_activate(model_version=model_version, actor=request.user)
     except FacesiteError as error:
         messages.error(request, str(error))
     else:
@@ -152,7 +153,7 @@ def model_activate(request, pk: int):
 @role_required(MANAGE)
 def model_deactivate(request, pk: int):
     model_version = get_object_or_404(ModelVersion, pk=pk)
-    predicting.model_version_deactivate(model_version=model_version, actor=request.user)
+    registry.model_version_deactivate(model_version=model_version, actor=request.user)
     messages.success(request, f"{model_version} is no longer active; recognition uses the gallery alone.")
     return redirect(model_version)
 
@@ -163,7 +164,7 @@ def model_delete(request, pk: int):
     model_version = get_object_or_404(ModelVersion.objects.select_related("dataset"), pk=pk)
     if request.method == "POST":
         try:
-            predicting.model_version_delete(model_version=model_version, actor=request.user)
+            registry.model_version_delete(model_version=model_version, actor=request.user)
         except FacesiteError as error:
             messages.error(request, str(error))
             return redirect(model_version)

@@ -7,6 +7,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from recognition.architectures.base import Architecture
+from recognition.architectures.registry import architecture_choices, architecture_class
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def active(self):
+        """The model recognition uses, if an admin activated one (at most one row)."""
+        return self.filter(is_active=True, status=ModelVersion.Status.READY)
+
 
 class ModelVersion(models.Model):
     """A trained network: how it was trained, on what, how well it did, and its files.
@@ -14,11 +23,6 @@ class ModelVersion(models.Model):
     At most one version is active; recognition uses it. Its files live under
     `artifact_dir` in MEDIA_ROOT and go when the version is deleted.
     """
-
-    class Architecture(models.TextChoices):
-        INCEPTION_V3 = "inception_v3", "Inception V3"
-        SMALL_CNN = "small_cnn", "Small CNN"
-        FACENET_HEAD = "facenet_head", "FaceNet embeddings + softmax head"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -28,7 +32,8 @@ class ModelVersion(models.Model):
 
     name = models.CharField(max_length=200, blank=True)
     dataset = models.ForeignKey("pipeline.DatasetVersion", on_delete=models.PROTECT, related_name="models")
-    architecture = models.CharField(max_length=16, choices=Architecture.choices)
+    # A name in recognition.architectures.registry.ARCHITECTURES; `adapter` hands out its class.
+    architecture = models.CharField(max_length=16, choices=architecture_choices)
     # The training config dataclass as saved next to the checkpoints.
     config = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -51,6 +56,8 @@ class ModelVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     trained_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ModelVersionQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -65,6 +72,11 @@ class ModelVersion(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("model_detail", args=[self.pk])
+
+    @property
+    def adapter(self) -> Architecture:
+        """What this model's architecture knows: how to build, train, ask and show it."""
+        return architecture_class(self.architecture)(self)
 
     def artifact_path(self) -> Path:
         """The folder of its files; artifact_dir is relative to MEDIA_ROOT, so it survives a move."""

@@ -16,9 +16,10 @@ from facesite.errors import FacesiteError
 from facesite.roles import role_required
 from identities.images import ImageRejected
 from identities.models import Face, Identity
-from recognition import lookalikes, recognizing, tokens, visualisation
 from recognition.forms import AddToIdentityForm, RecognizeForm, TokenCreateForm, VerifyForm
+from recognition.gallery import lookalikes
 from recognition.models import ApiToken, RecognitionResult
+from recognition.services import figures, results, tokens, uploads, verification
 
 RECOGNIZE = "identities.recognize_faces"
 MANAGE = "identities.manage_identities"
@@ -29,8 +30,10 @@ RECENT_RESULTS = 20
 
 
 def problem_status(error: FacesiteError) -> int:
-    """The HTTP status a refused upload answers with, on the pages and the API alike."""
-    if isinstance(error, recognizing.NoFaceFound):
+    """The HTTP status a refused request answers with, on the pages and the API alike."""
+    if isinstance(error, results.ResultNotFound):
+        return 404
+    if isinstance(error, uploads.NoFaceFound):
         return 422
     if isinstance(error, ImageRejected) and error.kind == "too_large":
         return 413
@@ -43,8 +46,8 @@ def recognize(request):
     form = RecognizeForm(request.POST, request.FILES) if request.method == "POST" else RecognizeForm()
     if request.method == "POST" and form.is_valid():
         try:
-            data = recognizing.upload_read(form.cleaned_data["image"])
-            result = recognizing.photo_recognize(data=data, user=request.user, keep=form.cleaned_data["keep"])
+            data = uploads.upload_read(form.cleaned_data["image"])
+            result = uploads.photo_recognize(data=data, user=request.user, keep=form.cleaned_data["keep"])
         except FacesiteError as error:
             form.add_error("image", str(error))
             return _recognize_page(request, form, status=problem_status(error))
@@ -71,18 +74,11 @@ def _file_response(storage_name: str) -> FileResponse:
     return response
 
 
-def _result_get(request, pk) -> RecognitionResult:
-    """The result, if the user may see it (their own; an admin any) and it has not expired."""
-    result = get_object_or_404(RecognitionResult.objects.visible_to(request.user), pk=pk)
-    if result.is_expired:
-        raise Http404("This result has expired.")
-    return result
-
-
-def _face_number(result: RecognitionResult, number: int) -> int:
-    if not 1 <= number <= len(result.faces):
-        raise Http404("No such face in this result.")
-    return number
+def _result_get(request, pk, number: int | None = None) -> RecognitionResult:
+    try:
+        return results.result_visible(request.user, pk, number)
+    except results.ResultNotFound as error:
+        raise Http404(str(error)) from None
 
 
 @role_required(RECOGNIZE, MANAGE)
@@ -90,7 +86,7 @@ def recognition_result(request, pk):
     result = _result_get(request, pk)
     context = {
         "result": result,
-        "figures": visualisation.figures_available(result),
+        "figures": figures.figures_available(result),
         "add_form": AddToIdentityForm() if request.user.has_perm(MANAGE) else None,
     }
     return render(request, "recognition/result.html", context)
@@ -105,19 +101,19 @@ def recognition_photo(request, pk):
 @cache_control(private=True, max_age=3600)
 @role_required(RECOGNIZE, MANAGE)
 def recognition_chip(request, pk, number: int):
-    result = _result_get(request, pk)
-    return _file_response(recognizing.result_chip_name(result, _face_number(result, number)))
+    result = _result_get(request, pk, number)
+    return _file_response(results.result_chip_name(result, number))
 
 
 @cache_control(private=True, max_age=3600)
 @role_required(RECOGNIZE, MANAGE)
 def recognition_figure(request, pk, number: int, figure: str):
-    result = _result_get(request, pk)
-    if figure not in visualisation.FIGURES:
+    result = _result_get(request, pk, number)
+    if figure not in figures.FIGURES:
         raise Http404("No such figure.")
     try:
-        png = visualisation.figure_png(result, _face_number(result, number), figure)
-    except visualisation.FigureUnavailable as error:
+        png = figures.figure_png(result, number, figure)
+    except figures.FigureUnavailable as error:
         return HttpResponse(str(error), status=404, content_type="text/plain; charset=utf-8")
     response = HttpResponse(png, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
@@ -129,7 +125,7 @@ def recognition_figure(request, pk, number: int, figure: str):
 @require_POST
 @role_required(RECOGNIZE, MANAGE)
 def recognition_delete(request, pk):
-    recognizing.result_delete(_result_get(request, pk))
+    results.result_delete(_result_get(request, pk))
     messages.success(request, "Deleted the result and its photo.")
     return redirect("recognize")
 
@@ -137,17 +133,14 @@ def recognition_delete(request, pk):
 @require_POST
 @role_required(MANAGE)
 def recognition_face_add(request, pk, number: int):
-    result = _result_get(request, pk)
-    number = _face_number(result, number)
+    result = _result_get(request, pk, number)
     form = AddToIdentityForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Face {number}: {' '.join(form.errors['identity'])}")
         return redirect(result)
     identity = form.cleaned_data["identity"]
     try:
-        face = recognizing.result_face_add(
-            result=result, number=number, identity=identity, actor=request.user
-        )
+        face = results.result_face_add(result=result, number=number, identity=identity, actor=request.user)
     except FacesiteError as error:
         messages.error(request, f"Face {number}: {error}")
         return redirect(result)
@@ -168,9 +161,9 @@ def verify(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            context["verification"] = recognizing.photos_verify(
-                first=recognizing.upload_read(form.cleaned_data["image1"]),
-                second=recognizing.upload_read(form.cleaned_data["image2"]),
+            context["verification"] = verification.photos_verify(
+                first=uploads.upload_read(form.cleaned_data["image1"]),
+                second=uploads.upload_read(form.cleaned_data["image2"]),
             )
         except FacesiteError as error:
             form.add_error(None, str(error))

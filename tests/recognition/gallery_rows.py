@@ -1,13 +1,13 @@
 """A gallery written as rows only, with chosen unit vectors, for the lookalike tests: each
 person is a direction and each face that direction plus a little noise (same person about
 0.9, two people about 0). A face is like another identity at the 1:1 threshold, 0.35
-(recognition.lookalikes.lookalike_threshold)."""
+(recognition.gallery.lookalikes.lookalike_threshold)."""
 
 import numpy as np
 
 from identities.models import Face, Identity
-from recognition import gallery
-from recognition.gallery import EMBEDDER, gallery_cache_clear
+from recognition.gallery import cache as gallery
+from recognition.gallery.cache import EMBEDDER, gallery_cache_clear
 from recognition.models import FaceEmbedding
 from tests.factories import make_face, make_identity
 

@@ -75,12 +75,12 @@ def test_using_a_token_notes_when_it_was_last_used_at_most_once_a_minute(client,
 
 
 def test_an_unexpected_failure_is_a_json_500(client, uploader, monkeypatch):
-    from recognition import recognizing
+    from recognition.services import verification
 
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(recognizing, "photos_verify", broken)
+    monkeypatch.setattr(verification, "photos_verify", broken)
     photos = {"image1": upload(faceless_photo()), "image2": upload(faceless_photo())}
     response = client.post(reverse("api_verify"), photos, **bearer(uploader))
 

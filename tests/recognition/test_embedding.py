@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from pipeline.detection import detector_get
-from recognition.embedding import facenet_embedder
+from recognition.embedders.facenet import facenet_embedder
 
 CELEBA = Path(__file__).parents[1] / "fixtures" / "celeba"
 

@@ -9,8 +9,11 @@ from PIL import Image
 
 from identities.models import Face
 from identities.services import identity_archive, identity_merge
-from recognition.embedding import facenet_embedder
-from recognition.gallery import gallery_identify, gallery_size, gallery_sync, gallery_threshold
+from recognition.embedders.facenet import facenet_embedder
+from recognition.gallery.cache import gallery_size
+from recognition.gallery.search import gallery_identify
+from recognition.gallery.sync import gallery_sync
+from recognition.gallery.thresholds import gallery_threshold
 from tests.factories import make_identity
 from tests.recognition.gallery_faces import person_crops, stored_face
 
@@ -20,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fresh_gallery():
     # Each test builds its own gallery; the process's copy of the last one must go.
-    from recognition.gallery import gallery_cache_clear
+    from recognition.gallery.cache import gallery_cache_clear
 
     gallery_cache_clear()
 
@@ -112,7 +115,7 @@ def test_an_empty_gallery_answers_no_matches():
 
 def test_new_approved_faces_are_found_without_reloading_the_whole_gallery(gallery, monkeypatch):
     gallery_identify(probe("7221", 2), k=1)
-    from recognition import gallery as gallery_module
+    from recognition.gallery import cache as gallery_module
 
     def no_full_reload(signature):
         raise AssertionError("the whole gallery was reloaded")

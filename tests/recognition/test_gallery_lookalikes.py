@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from identities.models import Face, Identity
 from pipeline.models import JobRun
-from recognition import lookalikes
-from recognition.gallery import gallery_matrix
-from recognition.lookalikes import (
+from recognition.gallery import lookalikes
+from recognition.gallery.cache import gallery_matrix
+from recognition.gallery.lookalikes import (
     gallery_flagged_rows,
     gallery_lookalikes_scan,
     identity_lookalikes,

@@ -7,8 +7,9 @@ import pytest
 
 from identities.models import Face, Identity
 from identities.services import identity_merge
-from recognition import gallery
-from recognition.gallery import EMBEDDER, RECHECK_SECONDS, gallery_cache_clear, gallery_identify
+from recognition.gallery import cache as gallery
+from recognition.gallery.cache import EMBEDDER, RECHECK_SECONDS, gallery_cache_clear
+from recognition.gallery.search import gallery_identify
 from recognition.models import FaceEmbedding
 from tests.factories import make_face, make_identity
 

@@ -11,7 +11,8 @@ from identities.models import Face
 from identities.review import review_override
 from identities.services import identity_delete
 from pipeline.models import JobRun
-from recognition.gallery import EMBEDDER, gallery_size, gallery_sync
+from recognition.gallery.cache import EMBEDDER, gallery_size
+from recognition.gallery.sync import gallery_sync
 from recognition.models import FaceEmbedding
 from tests.factories import make_identity
 from tests.recognition.gallery_faces import person_crops, stored_face, unreadable_face
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def fresh_gallery():
     # Each test builds its own gallery; the process's copy of the last one must go.
-    from recognition.gallery import gallery_cache_clear
+    from recognition.gallery.cache import gallery_cache_clear
 
     gallery_cache_clear()
 
@@ -118,7 +119,7 @@ def test_a_change_while_a_run_works_queues_one_follow_up(rq_queues):
         target_key="gallery",
         status=JobRun.Status.RUNNING,
     )
-    from recognition.gallery import gallery_sync_start
+    from recognition.gallery.sync import gallery_sync_start
 
     first, second = gallery_sync_start(), gallery_sync_start()
 

@@ -5,12 +5,11 @@ import numpy as np
 import pytest
 
 from identities.models import Face
-from recognition.gallery import (
+from recognition.gallery.cache import EMBEDDER, gallery_matrix
+from recognition.gallery.index import identity_scores
+from recognition.gallery.thresholds import (
     CALIBRATION_MIN_IDENTITIES,
-    EMBEDDER,
-    gallery_matrix,
     gallery_threshold,
-    identity_scores,
     open_set_threshold,
     verification_threshold,
 )
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fresh_gallery():
     # Each test builds its own gallery; the process's copy of the last one must go.
-    from recognition.gallery import gallery_cache_clear
+    from recognition.gallery.cache import gallery_cache_clear
 
     gallery_cache_clear()
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recognition.lfw import best_threshold, lfw_folds_evaluate, lfw_pairs_read, threshold_at_far
+from recognition.ml.lfw import lfw_folds_evaluate, lfw_pairs_read
+from recognition.ml.scores import best_threshold, threshold_at_far
 
 CELEBA = Path(__file__).parents[1] / "fixtures" / "celeba"
 

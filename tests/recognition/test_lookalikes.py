@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from identities.models import Face, Identity
-from recognition.lookalikes import identity_lookalikes, lookalike_threshold
+from recognition.gallery.lookalikes import identity_lookalikes, lookalike_threshold
 from tests.factories import make_face, make_identity
 from tests.recognition.gallery_rows import approved, direction, gallery_clock_freeze, near, people_make
 
@@ -40,7 +40,7 @@ def test_a_face_of_another_person_is_flagged_with_them_and_their_closest_face(pe
 def test_flagging_does_not_rise_with_the_threshold_wrongly_filed_faces_raise(people, monkeypatch):
     # Faces filed under the wrong person raise the gallery's open-set threshold (to 0.85
     # on a demo gallery); the search for them must not rise with it.
-    from recognition import gallery
+    from recognition.gallery import thresholds as gallery
 
     monkeypatch.setattr(gallery, "open_set_threshold", lambda matrix: 0.99)
     assert gallery.gallery_threshold() == 0.99

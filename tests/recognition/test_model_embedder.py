@@ -13,21 +13,19 @@ from identities.images import stored_image_rgb
 from identities.models import Face, Identity
 from pipeline.datasets import dataset_split_items
 from pipeline.models import JobRun
-from recognition.gallery import (
-    EMBEDDER,
-    gallery_matrix,
-    gallery_model_embedder,
-    gallery_search_embedder,
-    gallery_sync,
+from recognition.embedders.model import ModelEmbedder, model_feature_centre, model_features
+from recognition.gallery.cache import EMBEDDER, gallery_matrix
+from recognition.gallery.policy import gallery_model_embedder, gallery_search_embedder
+from recognition.gallery.sync import gallery_sync
+from recognition.gallery.thresholds import (
     gallery_threshold,
     open_set_threshold,
     pair_threshold,
     verification_threshold,
 )
-from recognition.model_embedding import ModelEmbedder, model_feature_centre
+from recognition.ml.inputs import chips_resize
 from recognition.models import FaceEmbedding, ModelVersion
-from recognition.predicting import active_model, model_features, model_version_delete
-from recognition.training import chips_resize
+from recognition.services.registry import model_version_delete
 from tests.factories import make_face, make_identity
 from tests.recognition.uploads import tiny_active_model
 from tests.training.builders import approved_face, make_tiny_dataset
@@ -40,7 +38,7 @@ SMALL_CNN_FEATURES = 256
 @pytest.fixture(autouse=True)
 def fresh_gallery():
     # Each test builds its own gallery; the process's copy of the last one must go.
-    from recognition.gallery import gallery_cache_clear
+    from recognition.gallery.cache import gallery_cache_clear
 
     gallery_cache_clear()
 
@@ -114,8 +112,8 @@ def test_features_are_centred_on_the_training_faces_mean_once_per_model(db):
 def test_a_facenet_head_model_searches_facenets_rows(db, model_gallery):
     tiny_active_model([make_identity("A"), make_identity("B")], architecture="facenet_head")
 
-    assert gallery_model_embedder(active_model()) is None
-    assert gallery_search_embedder(active_model()).name == EMBEDDER
+    assert gallery_model_embedder(ModelVersion.objects.active().first()) is None
+    assert gallery_search_embedder(ModelVersion.objects.active().first()).name == EMBEDDER
 
 
 def test_the_model_answers_only_once_every_gallery_face_has_its_row(db, model_gallery):
@@ -125,11 +123,11 @@ def test_the_model_answers_only_once_every_gallery_face_has_its_row(db, model_ga
     faces = gallery_faces(identities, faces_each=2)
     embed_rows(faces[:-1], name, unit_rows(len(faces) - 1, SMALL_CNN_FEATURES, seed=2))
 
-    assert gallery_search_embedder(active_model()).name == EMBEDDER
+    assert gallery_search_embedder(ModelVersion.objects.active().first()).name == EMBEDDER
 
     embed_rows(faces[-1:], name, unit_rows(1, SMALL_CNN_FEATURES, seed=3))
 
-    assert gallery_search_embedder(active_model()).name == name
+    assert gallery_search_embedder(ModelVersion.objects.active().first()).name == name
     assert gallery_matrix(name).vectors.shape == (6, SMALL_CNN_FEATURES)
     assert gallery_matrix(EMBEDDER).vectors.shape == (6, 512)
 
@@ -140,7 +138,7 @@ def test_with_the_default_setting_the_gallery_searches_facenet(db):
     faces = gallery_faces(identities, faces_each=1)
     embed_rows(faces, f"model-{model_version.pk}", unit_rows(2, SMALL_CNN_FEATURES, seed=2))
 
-    assert gallery_search_embedder(active_model()).name == EMBEDDER
+    assert gallery_search_embedder(ModelVersion.objects.active().first()).name == EMBEDDER
 
 
 def clustered_rows(identities: int, faces_each: int, spread: float, dimension: int = 64) -> np.ndarray:
@@ -203,7 +201,7 @@ def test_activating_a_model_embeds_the_gallery_with_it(admin_web, rq_queues, set
     expected = ModelEmbedder(model_version).embed_crops(crops, faces)
     stored = np.stack([np.frombuffer(rows[face.pk], dtype=np.float32) for face in faces])
     np.testing.assert_allclose(stored, expected, atol=1e-5)
-    assert gallery_search_embedder(active_model()).name == name
+    assert gallery_search_embedder(ModelVersion.objects.active().first()).name == name
 
 
 def test_a_model_that_cannot_embed_leaves_facenets_rows_done_and_says_why(db, model_gallery):
@@ -217,7 +215,7 @@ def test_a_model_that_cannot_embed_leaves_facenets_rows_done_and_says_why(db, mo
     assert "could not embed faces" in summary["model_error"] and str(model_version) in summary["model_error"]
     assert FaceEmbedding.objects.filter(embedder=EMBEDDER).count() == len(faces)
     assert not FaceEmbedding.objects.filter(embedder=f"model-{model_version.pk}").exists()
-    assert gallery_search_embedder(active_model()).name == EMBEDDER
+    assert gallery_search_embedder(ModelVersion.objects.active().first()).name == EMBEDDER
 
 
 def test_deleting_a_model_deletes_its_gallery_rows(db, admin, django_capture_on_commit_callbacks):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from recognition.models import RecognitionResult
-from recognition.recognizing import Recognition, _result_store, photo_decode
+from recognition.services.uploads import Recognition, _result_store, photo_decode
 from tests.recognition.uploads import faceless_photo, photo, upload
 
 

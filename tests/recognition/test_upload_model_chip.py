@@ -10,16 +10,17 @@ from django.urls import reverse
 from PIL import Image
 
 from pipeline.cropping import face_crop
-from recognition import predicting, visualisation
+from recognition.architectures.base import Architecture
 from recognition.models import FaceEmbedding, RecognitionResult
-from recognition.recognizing import result_chip, result_chip_name, result_model_chip
+from recognition.services import figures
+from recognition.services.results import result_chip, result_chip_name, result_model_chip
 from tests.factories import make_identity
 from tests.recognition.uploads import JOHN, photo, tiny_active_model, upload
 
 
 @pytest.fixture(autouse=True)
 def fresh_gallery():
-    from recognition.gallery import gallery_cache_clear
+    from recognition.gallery.cache import gallery_cache_clear
 
     gallery_cache_clear()
 
@@ -28,13 +29,13 @@ def fresh_gallery():
 def model_chips_seen(monkeypatch):
     """The chips the active model is asked to score, in order."""
     seen = []
-    model_scores = predicting.model_scores
+    predict = Architecture.predict
 
-    def spy(model_version, chips, **kwargs):
+    def spy(adapter, chips):
         seen.extend(chips)
-        return model_scores(model_version, chips, **kwargs)
+        return predict(adapter, chips)
 
-    monkeypatch.setattr(predicting, "model_scores", spy)
+    monkeypatch.setattr(Architecture, "predict", spy)
     return seen
 
 
@@ -72,7 +73,7 @@ def test_the_models_figures_are_drawn_on_the_cut_it_saw(uploader_web, db, monkey
         return draw
 
     for slug in ("model-heatmap", "facenet-filters"):
-        monkeypatch.setitem(visualisation.FIGURES, slug, (slug, recorder(slug)))
+        monkeypatch.setitem(figures.FIGURES, slug, (slug, recorder(slug)))
         assert uploader_web.get(response["Location"] + f"faces/1/{slug}.png").content == b"a figure"
 
     np.testing.assert_array_equal(drawn["model-heatmap"], result_model_chip(result, 1))
@@ -94,7 +95,7 @@ def test_a_facenet_head_model_keeps_facenets_chip_and_stores_no_other(uploader_w
 
 def test_the_gallery_answers_with_the_model_once_its_rows_are_complete(uploader_web, db, settings):
     from identities.models import Face
-    from recognition.model_embedding import ModelEmbedder
+    from recognition.embedders.model import ModelEmbedder
     from tests.factories import make_face
 
     settings.FACESITE_GALLERY_EMBEDDER = "active-model"

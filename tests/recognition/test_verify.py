@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from recognition.gallery import verification_threshold
+from recognition.gallery.thresholds import verification_threshold
 from tests.recognition.uploads import JANE, JANE_AGAIN, JOHN, bearer, photo, upload
 
 

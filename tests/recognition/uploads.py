@@ -44,7 +44,7 @@ def faceless_photo() -> bytes:
 
 def bearer(user) -> dict:
     """Request headers carrying a new API token of user's."""
-    from recognition.tokens import token_create
+    from recognition.services.tokens import token_create
 
     _, key = token_create(user=user, name="test")
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
@@ -61,7 +61,7 @@ def gallery_enrol(folder: Path, people: dict[str, list[Path]]) -> None:
     import shutil
 
     from pipeline.importer import faces_import
-    from recognition.gallery import gallery_sync
+    from recognition.gallery.sync import gallery_sync
 
     for name, paths in people.items():
         (folder / name).mkdir(parents=True)
@@ -94,11 +94,11 @@ def tiny_active_model(identities, architecture: str = "small_cnn", unknown_thres
     import keras
 
     from pipeline.models import DatasetVersion
+    from recognition.architectures.config import TrainingConfig
+    from recognition.architectures.registry import architecture_class
+    from recognition.embedders.model import model_forget
     from recognition.models import ModelVersion
-    from recognition.predicting import model_forget
-    from recognition.training import make_model
 
-    input_shape = (512,) if architecture == "facenet_head" else (32, 32, 3)
     dataset = DatasetVersion.objects.create(status=DatasetVersion.Status.READY, name="tiny")
     model_version = ModelVersion.objects.create(
         dataset=dataset,
@@ -114,7 +114,8 @@ def tiny_active_model(identities, architecture: str = "small_cnn", unknown_thres
     # A rolled-back test frees its ids for the next, whose model must not be the cached one.
     model_forget(model_version.pk)
     keras.utils.set_random_seed(0)
-    model = make_model(architecture, input_shape, len(identities))
+    adapter = architecture_class(architecture)
+    model = adapter.make_model(adapter.input_shape(TrainingConfig(input_size=32)), len(identities))
     model_version.artifact_path().mkdir(parents=True)
     model.save(model_version.model_path())
     return model_version

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from identities.models import Face
 from pipeline.models import DatasetItem, DatasetVersion
-from recognition.training import TrainingConfig
+from recognition.architectures.config import TrainingConfig
 from tests.factories import make_face, make_identity, make_source_image
 
 SPLITS = (("train", 6), ("validation", 2), ("test", 2))

@@ -4,7 +4,6 @@ from django.urls import reverse
 from identities.models import AuditEvent
 from pipeline.models import DatasetVersion
 from recognition.models import ModelVersion
-from recognition.predicting import active_model
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ def test_one_model_is_active_at_a_time_and_each_change_is_audited(admin_web, rea
     activate(admin_web, first)
     response = activate(admin_web, second)
     assert "is now the active model" in response.content.decode()
-    assert active_model() == second
+    assert ModelVersion.objects.active().first() == second
     assert list(ModelVersion.objects.filter(is_active=True)) == [second]
     events = AuditEvent.objects.filter(action="model.activate").order_by("pk")
     assert [(event.before, event.after) for event in events] == [
@@ -35,7 +34,7 @@ def test_one_model_is_active_at_a_time_and_each_change_is_audited(admin_web, rea
         ({"active_model": first.pk}, {"active_model": second.pk}),
     ]
     admin_web.post(reverse("model_deactivate", args=[second.pk]))
-    assert active_model() is None
+    assert ModelVersion.objects.active().first() is None
 
 
 def test_only_ready_models_can_be_activated(admin_web, ready_models):
@@ -44,10 +43,10 @@ def test_only_ready_models_can_be_activated(admin_web, ready_models):
     failed.save()
     response = activate(admin_web, failed)
     assert "only a ready model can be activated" in response.content.decode()
-    assert active_model() is None
+    assert ModelVersion.objects.active().first() is None
 
 
 def test_a_reviewer_cannot_activate_or_see_models(reviewer_web, ready_models):
     assert reviewer_web.post(reverse("model_activate", args=[ready_models[0].pk])).status_code == 403
     assert reviewer_web.get(reverse("model_list")).status_code == 403
-    assert active_model() is None
+    assert ModelVersion.objects.active().first() is None

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from recognition.models import ModelVersion
-from recognition.predicting import model_image_layer_names, model_predict
-from recognition.training import train_start
+from recognition.services.training import train_start
 from tests.training.builders import make_tiny_dataset, tiny_config
 from tests.workers import burst_work
 
@@ -21,7 +20,7 @@ def test_facenet_head_trains_on_cached_embeddings_and_reports_the_baseline(admin
         assert (model_version.artifact_path() / f"embeddings-{split}.npz").exists()
     baseline = model_version.metrics["baseline_nearest_centroid"]
     assert 0 <= baseline["top1"] <= baseline["top5"] == 1.0
-    assert model_image_layer_names(model_version) == []
+    assert model_version.adapter.image_layer_names() == []
     chip = np.full((160, 160, 3), 128, dtype=np.uint8)
-    [matches] = model_predict(model_version, [chip])
+    [matches] = model_version.adapter.predict([chip])
     assert len(matches) == 3 and matches[0].score >= matches[-1].score

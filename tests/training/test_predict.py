@@ -3,14 +3,18 @@
 import numpy as np
 import pytest
 
+from identities.images import stored_image_rgb
 from identities.models import Face
-from recognition.evaluation import UNKNOWN_KEEP
-from recognition.predicting import model_image_layer_names, model_predict, split_scores
-from recognition.training import crop_read, train_start
+from recognition.gallery.thresholds import UNKNOWN_KEEP
+from recognition.services.training import train_start
 from tests.training.builders import make_tiny_dataset, tiny_config
 from tests.workers import burst_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def crop_read(name: str) -> np.ndarray:
+    return np.asarray(stored_image_rgb(name))
 
 
 def test_top_five_best_first_for_chips_of_any_size_and_a_calibrated_threshold(admin, rq_queues):
@@ -21,21 +25,21 @@ def test_top_five_best_first_for_chips_of_any_size_and_a_calibrated_threshold(ad
 
     chip = crop_read(dataset.items.filter(split="test").first().file)
     big_chip = np.asarray(np.kron(chip, np.ones((2, 2, 1))), dtype=np.uint8)
-    answers = model_predict(model_version, [chip, big_chip])
+    answers = model_version.adapter.predict([chip, big_chip])
     assert len(answers) == 2
     for matches in answers:
         assert [match.score for match in matches] == sorted((match.score for match in matches), reverse=True)
         assert {match.name for match in matches} == {"Person A", "Person B", "Person C"}
         assert sum(match.score for match in matches) == pytest.approx(1.0, abs=1e-3)
         assert all(match.identity_id for match in matches)
-    assert model_image_layer_names(model_version) == ["conv1", "conv2", "conv3", "conv4"]
+    assert model_version.adapter.image_layer_names() == ["conv1", "conv2", "conv3", "conv4"]
 
     threshold = model_version.unknown_threshold
-    validation_scores, _ = split_scores(model_version, "validation")
+    validation_scores, _ = model_version.adapter.split_scores("validation")
     assert 0 < threshold < 1
     assert np.mean(validation_scores.max(axis=1) >= threshold) >= UNKNOWN_KEEP
     strangers = Face.objects.filter(identity__name="Stranger").order_by("pk")
-    stranger_answers = model_predict(model_version, [crop_read(face.file) for face in strangers])
+    stranger_answers = model_version.adapter.predict([crop_read(face.file) for face in strangers])
     rejected = np.mean([matches[0].score < threshold for matches in stranger_answers])
     assert model_version.metrics["unknown"]["outside_faces"] == 4
     assert model_version.metrics["unknown_rejection_rate"] == pytest.approx(rejected, abs=1e-4)

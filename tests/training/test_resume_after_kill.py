@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 
 from pipeline.models import JobRun
-from recognition import training
 from recognition.models import ModelVersion
-from recognition.training import train_start
+from recognition.services import training
+from recognition.services.training import train_start
 from tests.training.builders import make_tiny_dataset, tiny_config
 from tests.workers import burst_work
 

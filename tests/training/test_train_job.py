@@ -3,7 +3,7 @@ import json
 import pytest
 
 from recognition.models import ModelVersion
-from recognition.training import train_start
+from recognition.services.training import train_start
 from tests.training.builders import make_tiny_dataset, tiny_config
 from tests.workers import burst_work
 

@@ -19,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--cache", type=Path, help="An .npz of embeddings to reuse and extend.")
 
     def handle(self, *args, pairs_file, images_dir, limit_folds, cache, **options):
-        from recognition.lfw import lfw_evaluate, lfw_pairs_read, lfw_paths_embed
+        from recognition.ml.lfw import lfw_evaluate, lfw_pairs_read
+        from recognition.services.lfw import lfw_paths_embed
 
         try:
             pairs = lfw_pairs_read(pairs_file, limit_folds=limit_folds)

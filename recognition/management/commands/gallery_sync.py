@@ -29,7 +29,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from recognition.gallery import gallery_size, gallery_sync
+        from recognition.gallery.cache import gallery_size
+        from recognition.gallery.sync import gallery_sync
 
         summary = gallery_sync(progress=_PrintProgress(self.stdout))
         self.stdout.write(

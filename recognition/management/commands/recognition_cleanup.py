@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from recognition.recognizing import results_cleanup
+from recognition.services.results import results_cleanup
 
 
 class Command(BaseCommand):

@@ -1,10 +1,4 @@
-"""What the gallery needs of an embedder, whichever network it is.
-
-Two kinds exist: FaceNet (recognition.embedding.FaceNetEmbedder, name "facenet"), and a
-trained image model's layer before the softmax (recognition.model_embedding.ModelEmbedder,
-name "model-<id>"). Each cuts its own input from a photo: FaceNet its 160x160 chip, an
-image model a face cut as stored crops are cut, the only faces it was trained on.
-"""
+"""What the gallery needs of an embedder, whichever network it is."""
 
 from typing import Protocol
 

@@ -1,43 +1,37 @@
-"""Figures that show why a face got its answer: feature maps, first-layer filters, heat maps.
+"""Figures as PNGs, drawn with Matplotlib's Agg backend: what a network sees of a face
+(feature maps, filters, heat maps) and how a model trained (curves, confusion).
 
-Each figure is a PNG drawn with Matplotlib's Agg backend. Grids are assembled as one
-mosaic image per row rather than one Matplotlib axes per channel, which keeps a figure
-well under a second to draw. A figure of a result's face is drawn once and cached
-beside the result, so later views and downloads only read a file.
+Grids are assembled as one mosaic image per row rather than one Matplotlib axes per
+channel, which keeps a figure well under a second to draw.
 """
 
 import io
 from collections.abc import Callable
 
 import numpy as np
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-
-from facesite.errors import FacesiteError
-from recognition.embedding import facenet_embedder
-from recognition.models import FaceEmbedding, RecognitionResult
 
 # Channels shown per layer: the most active ones for this face.
 CHANNELS_PER_LAYER = 8
+
+
 # Pixels a face or feature map is drawn at in the feature-map sheet.
 TILE = 80
+
+
 FILTERS_SHOWN = 32
+
+
 # Occlusion sensitivity: a grey square slid over the 160x160 chip in a 3x3 grid of
 # overlapping positions, the 9 occluded chips embedded in one batch with the original
 # (about 0.3 s on two idle cores; a 4x4 grid took twice as long for little more detail
 # once blurred).
 OCCLUSION_PATCH = 64
+
+
 OCCLUSION_POSITIONS = 3
+
+
 OCCLUSION_GREY = 128
-# An identity's gallery faces its heat map compares with, at most.
-IDENTITY_FACES_MAX = 2000
-
-
-class FigureUnavailable(FacesiteError):
-    """A figure that cannot be drawn for this face, e.g. a model's when it was deleted."""
-
-
-# -- drawing ---------------------------------------------------------------------------
 
 
 def _pyplot():
@@ -163,9 +157,6 @@ def heatmap_figure(chip: np.ndarray, heat: np.ndarray, title: str, method: str) 
     return _png(figure)
 
 
-# -- what drove the answer -------------------------------------------------------------
-
-
 def occlusion_sensitivity(chip: np.ndarray, references: np.ndarray | None, embed: Callable) -> np.ndarray:
     """How much the face's score drops when each part of it is hidden.
 
@@ -200,15 +191,6 @@ def occlusion_sensitivity(chip: np.ndarray, references: np.ndarray | None, embed
     return cv2.GaussianBlur(heat / np.maximum(counts, 1), (0, 0), OCCLUSION_PATCH / 4)
 
 
-def identity_vectors(identity_id: int) -> np.ndarray | None:
-    """(N, 512) FaceNet gallery embeddings of an identity's approved faces, or None without any."""
-    vectors = FaceEmbedding.objects.filter(
-        embedder="facenet", face__identity_id=identity_id, face__status="approved"
-    ).values_list("vector", flat=True)[:IDENTITY_FACES_MAX]
-    stacked = [np.frombuffer(bytes(vector), dtype=np.float32) for vector in vectors]
-    return np.stack(stacked) if stacked else None
-
-
 def grad_cam(model, image: np.ndarray, layer_name: str, class_index: int) -> np.ndarray:
     """Grad-CAM (Selvaraju et al., 2017) of one class for one image batch of one.
 
@@ -229,120 +211,50 @@ def grad_cam(model, image: np.ndarray, layer_name: str, class_index: int) -> np.
     return cam.numpy()
 
 
-def _upsample(heat: np.ndarray, side: int) -> np.ndarray:
+def upsample(heat: np.ndarray, side: int) -> np.ndarray:
     import cv2
 
     return cv2.resize(heat.astype(np.float32), (side, side), interpolation=cv2.INTER_LINEAR)
 
 
-# -- figures of a result's face --------------------------------------------------------
+def curves_figure(history: list[dict]):
+    """Loss and accuracy per epoch, training against validation."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(9, 3.5))
+    epochs = [row["epoch"] for row in history]
+    for axes, name in zip(figure.subplots(1, 2), ("loss", "accuracy"), strict=True):
+        axes.plot(epochs, [row.get(name) for row in history], marker="o", label="training")
+        axes.plot(epochs, [row.get(f"val_{name}") for row in history], marker="o", label="validation")
+        axes.set_xlabel("epoch")
+        axes.set_title(name)
+        axes.grid(alpha=0.3)
+        axes.legend()
+    return figure
 
 
-def facenet_feature_maps_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    embedder = facenet_embedder()
-    maps = embedder.feature_maps([chip], embedder.feature_map_layers())
-    return feature_maps_figure(chip, maps, "FaceNet (gallery) feature maps, shallow to deep")
+def confusion_figure(classes: list[dict], metrics: dict):
+    """The whole confusion matrix for up to 30 classes, else a bar chart of the top confused pairs."""
+    from matplotlib.figure import Figure
 
-
-def facenet_filters_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    return filters_figure(facenet_embedder().first_layer_filters(), "FaceNet first convolution")
-
-
-def facenet_heatmap_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    gallery = result.faces[number - 1]["gallery"]
-    references = identity_vectors(gallery["identity_id"]) if gallery["identity_id"] else None
-    heat = occlusion_sensitivity(chip, references, facenet_embedder().embed_chips)
-    against = (
-        f"similarity to {gallery['name']}" if references is not None else "similarity to the face itself"
+    if metrics.get("confusion") is not None:
+        size = max(4, len(classes) * 0.35 + 2)
+        figure = Figure(figsize=(size, size))
+        axes = figure.subplots()
+        axes.imshow(np.array(metrics["confusion"]), cmap="Blues")
+        names = [identity["name"] for identity in classes]
+        axes.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
+        axes.set_yticks(range(len(names)), names, fontsize=7)
+        axes.set_xlabel("predicted")
+        axes.set_ylabel("true")
+        axes.set_title("Test split confusion")
+        return figure
+    pairs = metrics["confused_pairs"]
+    figure = Figure(figsize=(8, max(2.5, 0.4 * len(pairs) + 1)))
+    axes = figure.subplots()
+    axes.barh(
+        [f"{pair['true']} → {pair['predicted']}" for pair in pairs][::-1], [p["count"] for p in pairs][::-1]
     )
-    method = f"Occlusion sensitivity: drop in {against} when a grey square hides each part"
-    return heatmap_figure(chip, heat, "Gallery (FaceNet)", method)
-
-
-def _result_model(result: RecognitionResult):
-    """The trained model a result's answer came from, and its image layers, or FigureUnavailable."""
-    from recognition.predicting import model_image_layer_names, model_keras
-
-    if result.model_version is None:
-        raise FigureUnavailable("No trained model answered for this photo.")
-    try:
-        layers = model_image_layer_names(result.model_version)
-        model = model_keras(result.model_version) if layers else None
-    except Exception as error:
-        raise FigureUnavailable(f"{result.model_version} could not be loaded ({error}).") from error
-    if not layers:
-        raise FigureUnavailable(
-            f"{result.model_version} works on FaceNet embeddings, not on pixels: see the gallery's figures."
-        )
-    return model, layers
-
-
-def model_input(model_version, chip: np.ndarray) -> np.ndarray:
-    """A chip as the model's batch of one, resized as prediction resizes it."""
-    from recognition.training import chips_resize
-
-    return chips_resize([chip], model_version.config["input_size"])
-
-
-def model_feature_maps_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    import keras
-
-    model, layers = _result_model(result)
-    outputs = [model.get_layer(name).output for name in layers]
-    values = keras.Model(model.input, outputs)(model_input(result.model_version, chip), training=False)
-    values = values if isinstance(values, list | tuple) else [values]
-    maps = {name: np.asarray(value) for name, value in zip(layers, values, strict=True)}
-    return feature_maps_figure(chip, maps, f"{result.model_version} feature maps, shallow to deep")
-
-
-def model_filters_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    model, layers = _result_model(result)
-    weights = np.asarray(model.get_layer(layers[0]).get_weights()[0])
-    return filters_figure(weights, f"{result.model_version} first convolution")
-
-
-def model_heatmap_png(result: RecognitionResult, number: int, chip: np.ndarray) -> bytes:
-    model, layers = _result_model(result)
-    answer = result.faces[number - 1]["model"]
-    identity_ids = [entry["identity_id"] for entry in result.model_version.classes]
-    top = answer["matches"][0]
-    class_index = identity_ids.index(top["identity_id"]) if top["identity_id"] in identity_ids else 0
-    heat = grad_cam(model, model_input(result.model_version, chip), layers[-1], class_index)
-    method = f"Grad-CAM on {layers[-1]} for the class {top['name']}"
-    return heatmap_figure(chip, _upsample(heat, chip.shape[0]), str(result.model_version), method)
-
-
-FIGURES: dict[str, tuple[str, Callable]] = {
-    "facenet-feature-maps": ("Gallery (FaceNet): feature maps", facenet_feature_maps_png),
-    "facenet-filters": ("Gallery (FaceNet): first-layer filters", facenet_filters_png),
-    "facenet-heatmap": ("Gallery (FaceNet): occlusion heat map", facenet_heatmap_png),
-    "model-feature-maps": ("Trained model: feature maps", model_feature_maps_png),
-    "model-filters": ("Trained model: first-layer filters", model_filters_png),
-    "model-heatmap": ("Trained model: Grad-CAM heat map", model_heatmap_png),
-}
-
-
-def figures_available(result: RecognitionResult) -> dict[str, str]:
-    """The figures a result's faces have: FaceNet's always, the model's if it sees pixels."""
-    model_version = result.model_version
-    answered = all(face["model"] and "error" not in face["model"] for face in result.faces)
-    sees_pixels = model_version is not None and answered and model_version.architecture != "facenet_head"
-    return {slug: label for slug, (label, _) in FIGURES.items() if sees_pixels or slug.startswith("facenet")}
-
-
-def figure_png(result: RecognitionResult, number: int, figure: str) -> bytes:
-    """A face's figure, drawn on first request and read from beside the result after that.
-
-    The model's figures are drawn on the face as the model saw it (the stored-crop cut),
-    FaceNet's on its own chip.
-    """
-    from recognition.recognizing import result_chip, result_model_chip
-
-    cache_name = f"{result.files_dir}/face-{number}-{figure}.png"
-    if default_storage.exists(cache_name):
-        with default_storage.open(cache_name, "rb") as cached:
-            return cached.read()
-    chip = result_model_chip(result, number) if figure.startswith("model-") else result_chip(result, number)
-    png = FIGURES[figure][1](result, number, chip)
-    default_storage.save(cache_name, ContentFile(png))
-    return png
+    axes.set_xlabel("test faces")
+    axes.set_title("Most-confused identity pairs (true → predicted)")
+    return figure

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from facesite.errors import FacesiteError
-from pipeline.detection import DetectedFace
+from recognition.ml.scores import best_threshold, cosine_scores, threshold_at_far
 
 
 @dataclass(frozen=True)
@@ -81,40 +81,6 @@ def _pair_parse(fields: list[str], fold: int) -> LfwPair:
     raise FacesiteError(f"Bad LFW pairs line: {' '.join(fields)!r}")
 
 
-def best_threshold(scores: np.ndarray, same: np.ndarray) -> float:
-    """The similarity threshold (same person when score >= threshold) with the best
-    accuracy on these pairs: the midpoint between two neighbouring sorted scores,
-    found in one pass with cumulative counts."""
-    order = np.argsort(scores)
-    sorted_scores, sorted_same = scores[order], same[order].astype(np.int64)
-    # Threshold just above sorted_scores[i - 1]: pairs 0..i-1 say "different".
-    different_right = np.concatenate([[0], np.cumsum(1 - sorted_same)])
-    same_wrong = np.concatenate([[0], np.cumsum(sorted_same)])
-    correct = different_right + (sorted_same.sum() - same_wrong)
-    best = int(np.argmax(correct))
-    candidates = np.concatenate(
-        [[sorted_scores[0] - 1e-6], (sorted_scores[:-1] + sorted_scores[1:]) / 2, [sorted_scores[-1] + 1e-6]]
-    )
-    return float(candidates[best])
-
-
-def threshold_at_far(impostor_scores: np.ndarray, far: float) -> float:
-    """The lowest threshold at which at most `far` of these impostor pairs score at or above it."""
-    ranked = np.sort(impostor_scores)[::-1]
-    allowed = int(np.floor(far * len(ranked)))
-    if allowed >= len(ranked):
-        return float(ranked[-1])
-    return float(ranked[allowed]) + 1e-7
-
-
-def cosine_scores(first: np.ndarray, second: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
-    if mean is not None:
-        first, second = first - mean, second - mean
-    first = first / np.linalg.norm(first, axis=1, keepdims=True)
-    second = second / np.linalg.norm(second, axis=1, keepdims=True)
-    return np.sum(first * second, axis=1)
-
-
 def lfw_folds_evaluate(
     first: np.ndarray,
     second: np.ndarray,
@@ -151,75 +117,6 @@ def lfw_folds_evaluate(
         "fars": fars,
         "thresholds": thresholds,
     }
-
-
-def lfw_face(faces: list[DetectedFace], width: int, height: int) -> DetectedFace:
-    """The face a pair is about: as FaceNet's alignment picks it, the largest box
-    discounted by its distance from the centre; without one, the middle of the image
-    (LFW crops are centred on their person)."""
-    if not faces:
-        side_w, side_h = round(width * 0.6), round(height * 0.8)
-        return DetectedFace(
-            left=(width - side_w) // 2, top=(height - side_h) // 2, width=side_w, height=side_h
-        )
-
-    def centred_size(face: DetectedFace) -> float:
-        offset_x = face.left + face.width / 2 - width / 2
-        offset_y = face.top + face.height / 2 - height / 2
-        return face.width * face.height - 2 * (offset_x**2 + offset_y**2)
-
-    return max(faces, key=centred_size)
-
-
-def lfw_paths_embed(
-    images_dir: Path, paths: list[str], *, cache_file: Path | None = None, log=None
-) -> np.ndarray:
-    """(N, 512) gallery embeddings of LFW images: MTCNN, chip(), embed_chips(), as an upload.
-
-    With cache_file, embeddings already there (an .npz of paths and vectors) are reused
-    and new ones added, so a rerun, or a run with more folds, embeds only what is new.
-    """
-    from PIL import Image
-
-    from pipeline.detection import detector_get
-    from recognition.embedding import facenet_embedder
-
-    cached = _cache_read(cache_file)
-    missing = [path for path in paths if path not in cached]
-    if log:
-        log(f"{len(paths) - len(missing)} from the cache, {len(missing)} to embed")
-    embedder, detector = facenet_embedder(), detector_get("mtcnn")
-    for start in range(0, len(missing), 64):
-        batch = missing[start : start + 64]
-        chips = []
-        for path in batch:
-            try:
-                image = np.asarray(Image.open(Path(images_dir) / path).convert("RGB"))
-            except OSError as error:
-                raise FacesiteError(f"Cannot read LFW image {path}: {error}") from error
-            face = lfw_face(detector.detect(image), image.shape[1], image.shape[0])
-            chips.append(embedder.chip(image, face))
-        cached.update(zip(batch, embedder.embed_chips(chips), strict=True))
-        if log:
-            log(f"embedded {min(start + 64, len(missing))}/{len(missing)}")
-        _cache_write(cache_file, cached)
-    return np.stack([cached[path] for path in paths])
-
-
-def _cache_read(cache_file: Path | None) -> dict[str, np.ndarray]:
-    if cache_file is None or not Path(cache_file).exists():
-        return {}
-    stored = np.load(cache_file)
-    return dict(zip(stored["paths"].tolist(), stored["vectors"], strict=True))
-
-
-def _cache_write(cache_file: Path | None, cached: dict[str, np.ndarray]) -> None:
-    if cache_file is None or not cached:
-        return
-    # Written beside and renamed, so an interrupted run never leaves a broken cache.
-    partial = Path(f"{cache_file}.partial.npz")
-    np.savez(partial, paths=np.array(list(cached)), vectors=np.stack(list(cached.values())))
-    partial.replace(cache_file)
 
 
 def lfw_result(

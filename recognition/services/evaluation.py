@@ -2,46 +2,48 @@
 
 Accuracy and the confusions come from the dataset's test split, which was split off per
 identity before any balancing or augmentation. The "unknown" threshold is calibrated on
-the validation split and checked on approved faces of identities left out of the
-dataset. Figures are Matplotlib PNGs in the model's artifact folder.
+the validation split (gallery.thresholds.model_unknown_threshold) and checked on
+approved faces of identities left out of the dataset. Figures are Matplotlib PNGs in the
+model's artifact folder.
 """
-
-import logging
-import os
 
 import numpy as np
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
+from facesite.files import atomic_path
 from identities.models import Face
 from pipeline.jobs import JobProgress
 from pipeline.models import DatasetItem, JobRun
+from pipeline.services import job_start
+from recognition.gallery.thresholds import UNKNOWN_RULE, model_unknown_threshold
+from recognition.ml.figures import confusion_figure, curves_figure
+from recognition.ml.networks import model_file_load
+from recognition.ml.scores import topk_accuracy
 from recognition.models import ModelVersion
 
-logger = logging.getLogger(__name__)
-
-# The threshold keeps this fraction of validation faces: it is the top softmax score
-# below which the lowest 5% of validation faces fall.
-UNKNOWN_KEEP = 0.95
-UNKNOWN_RULE = (
-    "The top softmax score below which the lowest 5% of validation faces fall: 95% of faces "
-    "of known identities are accepted, whether the model names them rightly or not."
-)
 CONFUSED_PAIRS = 10
+
+
 EXAMPLES_PER_PAIR = 3
+
+
 # Faces of identities outside the model used to measure the rejection rate, at most.
 OUTSIDE_FACES_MAX = 500
+
+
 # Up to this many classes the confusion figure is the whole matrix; above, the top pairs.
 CONFUSION_MATRIX_MAX_CLASSES = 30
+
+
 TOP_K = 5
+
+
 FIGURES = ("training_curves.png", "confusion.png")
 
 
-def evaluate_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
-    """The EVALUATE job: measure a trained model again (e.g. after new left-out faces were approved)."""
-    model_version = ModelVersion.objects.select_related("dataset").get(
-        pk=job_run.parameters["model_version_id"]
-    )
+def model_version_reevaluate(*, model_version: ModelVersion, progress: JobProgress) -> dict:
+    """The evaluate job: measure a trained model again (e.g. after new left-out faces were approved)."""
     metrics = model_evaluate(model_version=model_version, progress=progress)
     if model_version.status == ModelVersion.Status.FAILED:
         # Training had finished and written model.keras; only its evaluation failed.
@@ -52,13 +54,11 @@ def evaluate_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
 
 
 def evaluate_start(*, model_version: ModelVersion, actor) -> JobRun:
-    """Queue an EVALUATE job for a model whose training has ended."""
-    from pipeline.services import job_start
-
+    """Queue an evaluate job for a model whose training has ended."""
     if not model_version.model_path().exists():
         raise FacesiteError(f"{model_version} has no trained model file to evaluate.")
     job_run, _ = job_start(
-        kind=JobRun.Kind.EVALUATE,
+        kind="evaluate",
         parameters={"model_version_id": model_version.pk},
         actor=actor,
         label=str(model_version),
@@ -73,26 +73,25 @@ def model_evaluate(*, model_version: ModelVersion, progress: JobProgress | None 
     1. Score the validation split; the threshold keeps UNKNOWN_KEEP of its faces.
     2. Score the test split: top-1, top-5, per-identity precision and recall, confused pairs.
     3. Score approved faces of identities outside the dataset: how many the threshold rejects.
-    4. For facenet_head, the nearest-centroid baseline on the same embeddings.
+    4. Add what the architecture measures besides (a FaceNet head: the nearest-centroid
+       baseline on the same embeddings).
     5. Save the metrics and threshold on the row and the figures in the artifact folder.
     """
-    from recognition.predicting import model_load, split_scores
-
     if not model_version.model_path().exists():
         raise FacesiteError(f"{model_version} has no trained model file to evaluate.")
     _step(progress, f"Evaluating {model_version} on the test split")
-    model = model_load(model_version)
-    validation_scores, _ = split_scores(model_version, "validation", model=model)
-    threshold = unknown_threshold(validation_scores)
-    test_scores, test_labels = split_scores(model_version, "test", model=model)
+    adapter = model_version.adapter
+    model = model_file_load(model_version.model_path())
+    validation_scores, _ = adapter.split_scores("validation", model=model)
+    threshold = model_unknown_threshold(validation_scores)
+    test_scores, test_labels = adapter.split_scores("test", model=model)
     if not len(test_labels):
         raise FacesiteError(f"{model_version.dataset} has no test faces to evaluate on.")
     metrics = test_metrics(model_version, test_scores, test_labels)
     _step(progress, "Measuring the unknown threshold on faces of identities outside the model")
     metrics["unknown"] = unknown_report(model_version, model, threshold, test_scores)
     metrics["unknown_rejection_rate"] = metrics["unknown"]["rejection_rate"]
-    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
-        metrics["baseline_nearest_centroid"] = nearest_centroid_baseline(model_version)
+    metrics.update(adapter.extra_metrics())
     metrics["figures"] = figures_save(model_version, metrics)
     metrics["evaluated_at"] = timezone.now().isoformat()
     model_version.metrics = metrics
@@ -105,21 +104,6 @@ def model_evaluate(*, model_version: ModelVersion, progress: JobProgress | None 
 def _step(progress: JobProgress | None, text: str) -> None:
     if progress is not None:
         progress.step(text)
-
-
-def unknown_threshold(validation_scores: np.ndarray) -> float:
-    """The top score that keeps UNKNOWN_KEEP of validation faces (see UNKNOWN_RULE)."""
-    if not len(validation_scores):
-        return 0.0
-    # The k-th lowest top score, with k the most faces that may fall below it; every face
-    # scoring at least that much is kept, which is at least UNKNOWN_KEEP of them.
-    top_scores = np.sort(validation_scores.max(axis=1))
-    return float(top_scores[int(np.floor((1 - UNKNOWN_KEEP) * len(top_scores)))])
-
-
-def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
-    top = np.argsort(-scores, axis=1)[:, :k]
-    return float(np.mean(np.any(top == labels[:, None], axis=1)))
 
 
 def test_metrics(model_version: ModelVersion, scores: np.ndarray, labels: np.ndarray) -> dict:
@@ -205,53 +189,13 @@ def unknown_report(model_version: ModelVersion, model, threshold: float, test_sc
     }
     files = outside_faces(model_version)
     if files:
-        scores = _outside_scores(model_version, files, model)
+        scores = model_version.adapter.stranger_scores(files, model=model)
         report.update(
             outside_faces=len(files),
             rejection_rate=round(float(np.mean(scores.max(axis=1) < threshold)), 4),
             note=f"measured on {len(files)} approved faces of identities left out of the dataset",
         )
     return report
-
-
-def _outside_scores(model_version: ModelVersion, files: list[str], model) -> np.ndarray:
-    """Scores of strangers' faces as an upload of them would get them.
-
-    An image model scores decoded chips (model_scores, the upload page's path), so the
-    rate says what uploads of strangers meet; tf.data's reader rounds differently, and a
-    face at the threshold could land on the other side. A FaceNet head needs stored crops
-    cut as stored crops are, which files_scores does.
-    """
-    from recognition.predicting import files_scores, model_scores
-    from recognition.training import crop_read
-
-    if model_version.architecture == ModelVersion.Architecture.FACENET_HEAD:
-        return files_scores(model_version, files, model=model)
-    return model_scores(model_version, [crop_read(name) for name in files], model=model)
-
-
-def nearest_centroid_baseline(model_version: ModelVersion) -> dict:
-    """Top-1/top-5 of naming each test face after the closest mean FaceNet embedding of a training identity.
-
-    Uses each training face once (no balancing repeats) and cosine similarity; no
-    training at all, so a trained model should beat it.
-    """
-    from recognition.training import split_embeddings
-
-    train_vectors, train_labels = split_embeddings(model_version, "train")
-    test_vectors, test_labels = split_embeddings(model_version, "test")
-    num_classes = len(model_version.classes)
-    centroids = np.zeros((num_classes, train_vectors.shape[1]), dtype=np.float32)
-    np.add.at(centroids, train_labels, train_vectors)
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-10)
-    similarity = test_vectors @ centroids.T
-    return {
-        "top1": round(topk_accuracy(similarity, test_labels, 1), 4),
-        "top5": round(topk_accuracy(similarity, test_labels, min(TOP_K, num_classes)), 4),
-    }
-
-
-# -- figures --------------------------------------------------------------------------
 
 
 def figures_save(model_version: ModelVersion, metrics: dict) -> list[str]:
@@ -263,49 +207,5 @@ def figures_save(model_version: ModelVersion, metrics: dict) -> list[str]:
 
 
 def _figure_write(figure, path) -> None:
-    partial = path.with_name(path.stem + ".partial.png")
-    figure.savefig(partial, dpi=100, bbox_inches="tight")
-    os.replace(partial, path)
-
-
-def curves_figure(history: list[dict]):
-    """Loss and accuracy per epoch, training against validation."""
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(9, 3.5))
-    epochs = [row["epoch"] for row in history]
-    for axes, name in zip(figure.subplots(1, 2), ("loss", "accuracy"), strict=True):
-        axes.plot(epochs, [row.get(name) for row in history], marker="o", label="training")
-        axes.plot(epochs, [row.get(f"val_{name}") for row in history], marker="o", label="validation")
-        axes.set_xlabel("epoch")
-        axes.set_title(name)
-        axes.grid(alpha=0.3)
-        axes.legend()
-    return figure
-
-
-def confusion_figure(classes: list[dict], metrics: dict):
-    """The whole confusion matrix for up to 30 classes, else a bar chart of the top confused pairs."""
-    from matplotlib.figure import Figure
-
-    if metrics.get("confusion") is not None:
-        size = max(4, len(classes) * 0.35 + 2)
-        figure = Figure(figsize=(size, size))
-        axes = figure.subplots()
-        axes.imshow(np.array(metrics["confusion"]), cmap="Blues")
-        names = [identity["name"] for identity in classes]
-        axes.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
-        axes.set_yticks(range(len(names)), names, fontsize=7)
-        axes.set_xlabel("predicted")
-        axes.set_ylabel("true")
-        axes.set_title("Test split confusion")
-        return figure
-    pairs = metrics["confused_pairs"]
-    figure = Figure(figsize=(8, max(2.5, 0.4 * len(pairs) + 1)))
-    axes = figure.subplots()
-    axes.barh(
-        [f"{pair['true']} → {pair['predicted']}" for pair in pairs][::-1], [p["count"] for p in pairs][::-1]
-    )
-    axes.set_xlabel("test faces")
-    axes.set_title("Most-confused identity pairs (true → predicted)")
-    return figure
+    with atomic_path(path) as partial:
+        figure.savefig(partial, dpi=100, bbox_inches="tight")

@@ -1,0 +1,174 @@
+"""Keeping the gallery's rows in step with the approved faces: what happens after an approval.
+
+1. A review decision, an import of approved faces, a merge, deletion or archive commits
+   and sends identities' `faces_changed` signal (identities.signals).
+2. `faces_changed_receiver` (connected in recognition/apps.py) makes this process's next
+   search look again, and for decisions and imports queues the gallery job.
+3. The job (recognition/tasks.py, kind "gallery") runs `gallery_sync`: it deletes rows of
+   faces no longer approved and embeds approved faces that have none, for FaceNet and
+   the active model's embedder (gallery.policy).
+4. Every process's next search (gallery.cache) finds the new rows within a second.
+"""
+
+import logging
+import threading
+
+import django_rq
+import numpy as np
+from redis.exceptions import RedisError
+
+from identities.images import stored_image_rgb
+from identities.models import Face
+from pipeline.models import JobRun
+from pipeline.services import job_start
+from recognition.embedders.base import Embedder
+from recognition.gallery.cache import EMBEDDER, gallery_recheck
+from recognition.gallery.policy import gallery_model_embedder, sync_embedders
+from recognition.models import FaceEmbedding, ModelVersion
+
+logger = logging.getLogger(__name__)
+
+# Faces embedded per batch: one storage read and one network run each.
+SYNC_BATCH = 64
+
+
+TARGET_KEY = "gallery"
+
+
+# A change that arrives while a run is past its last check is caught by one follow-up
+# run under this key (see gallery_sync_start).
+FOLLOW_UP_TARGET_KEY = "gallery:next"
+
+
+def faces_to_embed(embedder: str):
+    return Face.objects.filter(status=Face.Status.APPROVED).exclude(embeddings__embedder=embedder)
+
+
+def _stale_embeddings():
+    return FaceEmbedding.objects.exclude(face__status=Face.Status.APPROVED)
+
+
+def _crop_read(face: Face) -> np.ndarray | None:
+    try:
+        return np.asarray(stored_image_rgb(face.file))
+    except (OSError, ValueError) as error:
+        logger.warning("Face %s: crop %s unreadable: %s", face.pk, face.file, error)
+        return None
+
+
+def _batch_embed(faces: list[Face], embedder: Embedder) -> tuple[int, list[int]]:
+    """Embed and store one batch; returns how many were stored and the unreadable ids."""
+    crops = {face.pk: _crop_read(face) for face in faces}
+    readable = [face for face in faces if crops[face.pk] is not None]
+    vectors = embedder.embed_crops([crops[face.pk] for face in readable], readable)
+    rows = [
+        FaceEmbedding(face=face, embedder=embedder.name, vector=vector.astype(np.float32).tobytes())
+        for face, vector in zip(readable, vectors, strict=True)
+    ]
+    # Another run may have embedded some of these meanwhile; the unique constraint keeps one.
+    FaceEmbedding.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows), [face.pk for face in faces if crops[face.pk] is None]
+
+
+def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
+    """Bring the gallery in line with the approved faces, incrementally.
+
+    1. Delete embeddings of faces that are no longer approved (a deleted face takes its
+       rows with it; a merged face keeps its row, since the identity is read through it).
+    2. For each embedder kept (sync_embedders: FaceNet, then the active model's if the
+       gallery searches with it), embed the approved faces that have no row of it, a
+       batch at a time, reading their stored crops.
+    3. Repeat until a pass finds nothing to do, so faces decided while the job ran are
+       not left for a later change to pick up. Unreadable crops are skipped (and logged)
+       for the rest of this run.
+
+    A model that cannot embed (its files removed by hand, say) is dropped for the rest of
+    the run and named in the summary's "model_error"; FaceNet's rows are still kept up to
+    date, and the search goes on using them, since the model's rows stay incomplete.
+    """
+    summary = {"embedded": 0, "removed": 0, "unreadable": 0}
+    embedders = sync_embedders()
+    skipped: set[int] = set()
+    while True:
+        removed, _ = _stale_embeddings().delete()
+        summary["removed"] += removed
+        pending = 0
+        for embedder in list(embedders):
+            try:
+                pending += _pending_embed(embedder, skipped, summary, progress, batch_size)
+            except Exception as error:
+                if embedder.name == EMBEDDER:
+                    raise
+                logger.exception("%s could not embed the gallery", embedder.label)
+                summary["model_error"] = f"{embedder.label} could not embed faces: {error}"
+                embedders.remove(embedder)
+        gallery_recheck()
+        if not pending and not removed:
+            return summary
+
+
+def _pending_embed(embedder: Embedder, skipped: set[int], summary: dict, progress, batch_size: int) -> int:
+    """Embed the approved faces without a row of this embedder; returns how many were pending."""
+    pending = faces_to_embed(embedder.name).exclude(pk__in=skipped).order_by("pk")
+    total = pending.count()
+    if progress is not None:
+        progress.step(f"Embedding {total} approved faces ({embedder.label})")
+    done = 0
+    while total and (batch := list(pending.exclude(pk__in=skipped)[:batch_size])):
+        stored, unreadable = _batch_embed(batch, embedder)
+        skipped.update(unreadable)
+        summary["embedded"] += stored
+        summary["unreadable"] += len(unreadable)
+        done += len(batch)
+        if progress is not None:
+            progress.advance(done, max(total, done), summary=dict(summary))
+    return total
+
+
+def gallery_sync_start(*, actor=None):
+    """Queue a gallery job, or return the one already waiting.
+
+    A run already working may be past its last look at the faces, so a change that
+    arrives now gets one follow-up run queued behind it (again only one at a time).
+    """
+    job_run, created = _gallery_job_start(TARGET_KEY, "Gallery embeddings", actor)
+    if not created and job_run.status == JobRun.Status.RUNNING:
+        job_run, _ = _gallery_job_start(FOLLOW_UP_TARGET_KEY, "Gallery embeddings (follow-up)", actor)
+    return job_run
+
+
+def _gallery_job_start(target_key: str, label: str, actor):
+    return job_start(kind="gallery", parameters={}, actor=actor, label=label, target_key=target_key)
+
+
+def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
+    gallery_recheck()
+    # Merges, deletions and archiving need no new embeddings: rows go with their faces
+    # and the search reads identities through them.
+    if reason in ("decided", "imported") and queue_reachable():
+        gallery_sync_start()
+
+
+def gallery_model_activated(model_version: ModelVersion) -> None:
+    """Start a gallery job that embeds the approved faces with a newly active model, when
+    the gallery searches with it (a facenet_head model searches FaceNet's rows, which
+    are there)."""
+    if gallery_model_embedder(model_version) is not None and queue_reachable():
+        gallery_sync_start()
+
+
+def queue_reachable() -> bool:
+    """Whether Redis answers; without it (an import run while the site is down) a gallery
+    job per commit would only pile up failed runs. The next change or `gallery_sync`
+    catches up, since a run embeds everything that is missing."""
+    try:
+        return bool(django_rq.get_connection("process").ping())
+    except RedisError as error:
+        if not _unreachable_reported.is_set():
+            _unreachable_reported.set()
+            logger.warning("Gallery updates not queued, Redis did not answer: %s", error)
+        return False
+
+
+# Set once the missing Redis has been reported: an import commits once per photo.
+_unreachable_reported = threading.Event()

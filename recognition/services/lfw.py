@@ -1,0 +1,78 @@
+"""The LFW benchmark's embeddings: each image's face found and embedded as an upload's is.
+
+The protocol itself (folds, thresholds, TAR at FAR) is recognition.ml.lfw.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from facesite.errors import FacesiteError
+from facesite.files import atomic_path
+from pipeline.detection import DetectedFace, detector_get
+from recognition.embedders.facenet import facenet_embedder
+
+
+def lfw_face(faces: list[DetectedFace], width: int, height: int) -> DetectedFace:
+    """The face a pair is about: as FaceNet's alignment picks it, the largest box
+    discounted by its distance from the centre; without one, the middle of the image
+    (LFW crops are centred on their person)."""
+    if not faces:
+        side_w, side_h = round(width * 0.6), round(height * 0.8)
+        return DetectedFace(
+            left=(width - side_w) // 2, top=(height - side_h) // 2, width=side_w, height=side_h
+        )
+
+    def centred_size(face: DetectedFace) -> float:
+        offset_x = face.left + face.width / 2 - width / 2
+        offset_y = face.top + face.height / 2 - height / 2
+        return face.width * face.height - 2 * (offset_x**2 + offset_y**2)
+
+    return max(faces, key=centred_size)
+
+
+def lfw_paths_embed(
+    images_dir: Path, paths: list[str], *, cache_file: Path | None = None, log=None
+) -> np.ndarray:
+    """(N, 512) gallery embeddings of LFW images: MTCNN, chip(), embed_chips(), as an upload.
+
+    With cache_file, embeddings already there (an .npz of paths and vectors) are reused
+    and new ones added, so a rerun, or a run with more folds, embeds only what is new.
+    """
+    cached = _cache_read(cache_file)
+    missing = [path for path in paths if path not in cached]
+    if log:
+        log(f"{len(paths) - len(missing)} from the cache, {len(missing)} to embed")
+    embedder, detector = facenet_embedder(), detector_get("mtcnn")
+    for start in range(0, len(missing), 64):
+        batch = missing[start : start + 64]
+        chips = []
+        for path in batch:
+            try:
+                image = np.asarray(Image.open(Path(images_dir) / path).convert("RGB"))
+            except OSError as error:
+                raise FacesiteError(f"Cannot read LFW image {path}: {error}") from error
+            face = lfw_face(detector.detect(image), image.shape[1], image.shape[0])
+            chips.append(embedder.chip(image, face))
+        cached.update(zip(batch, embedder.embed_chips(chips), strict=True))
+        if log:
+            log(f"embedded {min(start + 64, len(missing))}/{len(missing)}")
+        _cache_write(cache_file, cached)
+    return np.stack([cached[path] for path in paths])
+
+
+def _cache_read(cache_file: Path | None) -> dict[str, np.ndarray]:
+    if cache_file is None or not Path(cache_file).exists():
+        return {}
+    stored = np.load(cache_file)
+    return dict(zip(stored["paths"].tolist(), stored["vectors"], strict=True))
+
+
+def _cache_write(cache_file: Path | None, cached: dict[str, np.ndarray]) -> None:
+    if cache_file is None or not cached:
+        return
+    # Written beside and renamed, so an interrupted run never leaves a broken cache.
+    # A file object, so NumPy adds no .npz to a cache named without it.
+    with atomic_path(cache_file) as partial, partial.open("wb") as cache:
+        np.savez(cache, paths=np.array(list(cached)), vectors=np.stack(list(cached.values())))
