@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from facesite.errors import FacesiteError
 from facesite.roles import role_required
-from identities import review, selectors
+from identities import review_selectors, review_services, review_stats, selectors
 from identities.forms import FaceOverrideForm, ReviewFilterForm
 from identities.models import AuditEvent, Face, Identity, SourceImage
 
@@ -70,7 +70,7 @@ def _operations_apply(request, apply) -> JsonResponse:
         try:
             outcome = apply(operation)
         except FacesiteError as error:
-            outcome = review.ReviewOutcome(operation["face"], saved=False, message=str(error))
+            outcome = review_services.ReviewOutcome(operation["face"], saved=False, message=str(error))
         results.append(outcome.as_json())
     return JsonResponse({"results": results})
 
@@ -101,7 +101,7 @@ def _queue_context(*, mode: str, heading: str, batch_url: str, submit_url: str) 
         "heading": heading,
         "batch_url": batch_url,
         "submit_url": submit_url,
-        "reject_reasons": review.REJECT_REASONS.items(),
+        "reject_reasons": review_services.REJECT_REASONS.items(),
     }
 
 
@@ -117,9 +117,9 @@ def review_queue(request):
     )
     context.update(
         filters=filters,
-        identities=review.review_identity_choices(filters["identity_id"]),
+        identities=review_selectors.review_identity_choices(filters["identity_id"]),
         origins=ORIGIN_LABELS.items(),
-        detectors=review.review_detectors(),
+        detectors=review_selectors.review_detectors(),
         filter_query=request.GET.urlencode(),
     )
     return render(request, "identities/review/queue.html", context)
@@ -130,7 +130,7 @@ def review_queue(request):
 def review_batch(request):
     """The next batch of crops as an HTML fragment, leased to the reviewer."""
     filters = ReviewFilterForm(request.GET).values()
-    batch = review.review_batch_claim(
+    batch = review_services.review_batch_claim(
         reviewer=request.user,
         identity_id=filters["identity_id"],
         prefer_identity_id=filters["prefer_identity_id"],
@@ -142,7 +142,9 @@ def review_batch(request):
         "identity": batch.identity,
         "faces": batch.faces,
         "expires_at": batch.expires_at,
-        "reference_face_ids": review.review_reference_face_ids(batch.identity) if batch.identity else [],
+        "reference_face_ids": review_selectors.review_reference_face_ids(batch.identity)
+        if batch.identity
+        else [],
         "filtered": bool(filters["identity_id"] or filters["origin"] or filters["detector"]),
     }
     return _batch_render(request, context)
@@ -153,10 +155,10 @@ def review_batch(request):
 def review_decisions(request):
     """Votes and undos from the reviewer's page, applied in the order they were made."""
 
-    def apply(operation: dict) -> review.ReviewOutcome:
+    def apply(operation: dict) -> review_services.ReviewOutcome:
         if operation["action"] == "undo":
-            return review.review_vote_undo(reviewer=request.user, face_id=operation["face"])
-        return review.review_vote_record(
+            return review_services.review_vote_undo(reviewer=request.user, face_id=operation["face"])
+        return review_services.review_vote_record(
             reviewer=request.user,
             face_id=operation["face"],
             decision=operation["action"],
@@ -186,14 +188,14 @@ def identity_review(request, pk: int):
 def identity_review_batch(request, pk: int):
     identity = get_object_or_404(Identity, pk=pk)
     filters = ReviewFilterForm(request.GET).values()
-    faces = review.identity_review_batch(
+    faces = review_selectors.identity_review_batch(
         identity, after_id=filters["after_id"], exclude_face_ids=filters["exclude_face_ids"]
     )
     context = {
         "identity": identity,
         "faces": faces,
         "show_votes": True,
-        "reference_face_ids": review.review_reference_face_ids(identity),
+        "reference_face_ids": review_selectors.review_reference_face_ids(identity),
     }
     return _batch_render(request, context)
 
@@ -203,11 +205,11 @@ def identity_review_batch(request, pk: int):
 def review_overrides(request):
     """Overrides from an admin's identity review page. An override is final: no undo."""
 
-    def apply(operation: dict) -> review.ReviewOutcome:
+    def apply(operation: dict) -> review_services.ReviewOutcome:
         if operation["action"] == "undo":
             message = "An override is final; open the face's history to decide it again."
-            return review.ReviewOutcome(operation["face"], saved=False, message=message)
-        return review.review_override(
+            return review_services.ReviewOutcome(operation["face"], saved=False, message=message)
+        return review_services.review_override(
             actor=request.user,
             face_id=operation["face"],
             decision=operation["action"],
@@ -230,7 +232,7 @@ def face_override(request, pk: int):
             decision = form.cleaned_data["decision"]
             # The form's reason menu always holds a value; only a rejection uses it.
             reason = form.cleaned_data["reason"] if decision == Face.Status.REJECTED else ""
-            outcome = review.review_override(
+            outcome = review_services.review_override(
                 actor=request.user, face_id=face.pk, decision=decision, reason=reason
             )
         except FacesiteError as error:
@@ -248,13 +250,15 @@ def review_conflicts(request):
     show = request.GET.get("show")
     if show not in CONFLICT_FILTERS:
         show = "open"
-    page = Paginator(review.review_conflicts(show), CONFLICTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(review_selectors.review_conflicts(show), CONFLICTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "show": show,
         "filters": CONFLICT_FILTERS,
         "page": page,
-        "faces": review.review_votes_attach(list(page)),
-        "reasons": review.REJECT_REASONS.values(),
+        "faces": review_selectors.review_votes_attach(list(page)),
+        "reasons": review_services.REJECT_REASONS.values(),
     }
     return render(request, "identities/review/conflicts.html", context)
 
@@ -264,9 +268,9 @@ def face_history(request, pk: int):
     face = get_object_or_404(Face.objects.select_related("identity", "source_image"), pk=pk)
     events = AuditEvent.objects.for_target(face).select_related("actor")
     context = {
-        "face": review.review_votes_attach([face])[0],
+        "face": review_selectors.review_votes_attach([face])[0],
         "events": selectors.audit_events_prepare(list(events)),
-        "reasons": review.REJECT_REASONS.values(),
+        "reasons": review_services.REJECT_REASONS.values(),
     }
     return render(request, "identities/review/face_history.html", context)
 
@@ -277,7 +281,9 @@ def reviewer_history(request, pk: int):
     reviewer = get_object_or_404(get_user_model(), pk=pk)
     if reviewer.pk != request.user.pk and not request.user.has_perm(OVERRIDE):
         raise PermissionDenied("Only admins see other reviewers' history.")
-    page = Paginator(review.reviewer_votes(reviewer), VOTES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(review_selectors.reviewer_votes(reviewer), VOTES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "identities/review/reviewer_history.html", {"reviewer": reviewer, "page": page})
 
 
@@ -290,9 +296,9 @@ def reviewer_stats(request):
     context = {
         "period": period,
         "periods": STATS_PERIODS,
-        "reviewers": review.reviewer_stats(since=since),
-        "days": review.reviewer_stats_by_day(since=since),
-        "overrides": review.override_counts(since=since),
-        "reasons": review.REJECT_REASONS.values(),
+        "reviewers": review_stats.reviewer_stats(since=since),
+        "days": review_stats.reviewer_stats_by_day(since=since),
+        "overrides": review_stats.override_counts(since=since),
+        "reasons": review_services.REJECT_REASONS.values(),
     }
     return render(request, "identities/review/stats.html", context)

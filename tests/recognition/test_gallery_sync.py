@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from identities.models import Face
-from identities.review import review_override
+from identities.review_services import review_override
 from identities.services import identity_delete
 from pipeline.models import JobRun
 from recognition.gallery.cache import EMBEDDER, gallery_size

@@ -15,7 +15,7 @@ from django.db import connection
 
 from facesite import roles
 from identities.models import AuditEvent, Face, Identity, ReviewVote
-from identities.review import review_batch_claim, review_vote_record
+from identities.review_services import review_batch_claim, review_vote_record
 from tests.conftest import make_user
 from tests.factories import make_identity, make_pending_faces
 

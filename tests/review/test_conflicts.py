@@ -1,6 +1,6 @@
 """The conflicts page lists faces reviewers disagreed on, with their votes, for an admin to settle."""
 
-from identities.review import review_override, review_vote_record
+from identities.review_services import review_override, review_vote_record
 
 
 def split(face, *reviewers):

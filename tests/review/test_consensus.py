@@ -1,7 +1,7 @@
 """A face's status comes from its votes: two agreeing decide, a split goes to a third reviewer."""
 
 from identities.models import AuditEvent, Face, ReviewLease
-from identities.review import review_batch_claim, review_vote_record
+from identities.review_services import review_batch_claim, review_vote_record
 
 
 def vote(reviewer, face, decision, reason="", **options):

@@ -1,6 +1,6 @@
 """Every vote, undo, override and status change of a face, and every vote of a reviewer, can be read."""
 
-from identities.review import review_override, review_vote_record, review_vote_undo
+from identities.review_services import review_override, review_vote_record, review_vote_undo
 
 
 def test_a_faces_history_lists_votes_and_every_event(admin, admin_web, reviewer, rob, pending_faces):

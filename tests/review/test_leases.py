@@ -1,8 +1,8 @@
 """Faces are handed out under leases: no more reviewers at once than the votes a face needs."""
 
-from identities import review
+from identities import review_services
 from identities.models import Face, ReviewLease
-from identities.review import review_batch_claim, review_vote_record
+from identities.review_services import review_batch_claim, review_vote_record
 from tests.factories import make_identity, make_pending_faces
 
 
@@ -110,7 +110,7 @@ def test_a_stale_read_of_candidates_is_caught_after_locking(monkeypatch, reviewe
     claimed_ids(rob)
     # As if the candidates had been read before both leases were committed.
     monkeypatch.setattr(
-        review, "_candidates_lock", lambda claimable, **options: [f.pk for f in pending_faces]
+        review_services, "_candidates_lock", lambda claimable, **options: [f.pk for f in pending_faces]
     )
     assert claimed_ids(sam) == []
 

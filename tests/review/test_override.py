@@ -1,7 +1,7 @@
 """Admins override any face: final, audited, and the counts follow."""
 
 from identities.models import AuditEvent, Face, ReviewLease
-from identities.review import review_batch_claim, review_override, review_vote_record
+from identities.review_services import review_batch_claim, review_override, review_vote_record
 
 
 def test_an_override_decides_a_pending_face_and_frees_its_leases(admin, reviewer, grace, pending_faces):

@@ -3,7 +3,7 @@
 import pytest
 
 from identities.models import Face, ReviewLease
-from identities.review import review_vote_record
+from identities.review_services import review_vote_record
 from tests.factories import make_face, make_identity, make_pending_faces
 
 

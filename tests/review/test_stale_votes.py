@@ -3,7 +3,7 @@
 import pytest
 
 from identities.models import Face
-from identities.review import review_batch_claim, review_vote_record
+from identities.review_services import review_batch_claim, review_vote_record
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from identities.models import ReviewVote
-from identities.review import review_override, review_vote_record, reviewer_stats, reviewer_stats_by_day
+from identities.review_services import review_override, review_vote_record
+from identities.review_stats import reviewer_stats, reviewer_stats_by_day
 
 
 def test_statistics_per_reviewer(admin, reviewer, rob, pending_faces):

@@ -1,7 +1,7 @@
 """A reviewer takes back their own vote while the face is pending; a decided face keeps its status."""
 
 from identities.models import AuditEvent, ReviewLease
-from identities.review import review_vote_record, review_vote_undo
+from identities.review_services import review_vote_record, review_vote_undo
 
 
 def test_undo_removes_the_vote_and_keeps_the_face_for_the_reviewer(reviewer, pending_faces, clock):

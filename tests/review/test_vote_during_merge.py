@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from facesite import roles
 from identities.models import Face, Identity
-from identities.review import review_vote_record
+from identities.review_services import review_vote_record
 from identities.services import identity_merge
 from tests.conftest import make_user
 from tests.factories import make_identity, make_pending_faces

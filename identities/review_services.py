@@ -1,4 +1,4 @@
-"""The review queue: faces handed out under leases, votes, consensus, overrides, statistics.
+"""The review queue's writes: faces handed out under leases, votes, undos, consensus, overrides.
 
 Why no race can make a face's status wrong:
 
@@ -15,13 +15,14 @@ Why no race can make a face's status wrong:
   before the faces: a decision recounts its identity after its commit.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate, TruncHour
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
@@ -29,7 +30,6 @@ from identities.models import AuditEvent, Face, Identity, ReviewLease, ReviewVot
 from identities.signals import faces_changed_on_commit
 
 BATCH_SIZE = 24
-REFERENCE_FACES = 12
 # Rounds of locking candidates when some fail the re-check, and identities tried.
 _CLAIM_ATTEMPTS = 3
 # The reasons a reviewer picks after R, by the digit that picks them.
@@ -62,6 +62,10 @@ class ReviewOutcome:
     status: str = ""
     message: str = ""
 
+    @classmethod
+    def face_deleted(cls, face_id: int) -> "ReviewOutcome":
+        return cls(face_id, saved=False, message=f"Face {face_id} was deleted.")
+
     def as_json(self) -> dict:
         return {"face": self.face_id, "saved": self.saved, "status": self.status, "message": self.message}
 
@@ -75,10 +79,16 @@ def _decision_check(decision: str, reason: str) -> None:
         raise FacesiteError("An approval takes no reason.")
 
 
-def _face_lock(face_id: int) -> Face | None:
-    # Only the face row is locked: a claim, vote, undo or override of the same face waits
-    # here. Never its identity's row as well: see _identity_counts_refresh().
-    return Face.objects.select_for_update().filter(pk=face_id).first()
+@contextmanager
+def face_locked(face_id: int) -> Iterator[Face | None]:
+    """Start a transaction, lock the face's row in it, and yield the face (None if deleted).
+
+    Only the face row is locked: a claim, vote, undo or override of the same face waits
+    here. Never its identity's row as well: see _identity_counts_refresh(). The
+    transaction commits when the block ends, a return inside it included.
+    """
+    with transaction.atomic():
+        yield Face.objects.select_for_update().filter(pk=face_id).first()
 
 
 def _commit_without_disk_wait() -> None:
@@ -304,10 +314,9 @@ def review_vote_record(
     """
     _decision_check(decision, reason)
     now = now or timezone.now()
-    with transaction.atomic():
-        face = _face_lock(face_id)
+    with face_locked(face_id) as face:
         if face is None:
-            return ReviewOutcome(face_id, saved=False, message=f"Face {face_id} was deleted.")
+            return ReviewOutcome.face_deleted(face_id)
         # One read serves the retry check and the tally.
         votes = list(face.votes.order_by("created_at", "id").values_list("reviewer_id", "decision", "reason"))
         existing = next(((d, r) for voter_id, d, r in votes if voter_id == reviewer.pk), None)
@@ -342,10 +351,9 @@ def review_vote_undo(*, reviewer, face_id: int, now: datetime | None = None) -> 
     reviewer again, so the vote they owe it is not handed to someone else meanwhile.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        face = _face_lock(face_id)
+    with face_locked(face_id) as face:
         if face is None:
-            return ReviewOutcome(face_id, saved=False, message=f"Face {face_id} was deleted.")
+            return ReviewOutcome.face_deleted(face_id)
         vote = face.votes.filter(reviewer=reviewer).first()
         if vote is None:
             # Nothing to take back: the undo already happened (a retried request).
@@ -378,10 +386,9 @@ def review_override(
     """An admin's final decision on a face, whatever its votes or status; always audited."""
     _decision_check(decision, reason)
     now = now or timezone.now()
-    with transaction.atomic():
-        face = _face_lock(face_id)
+    with face_locked(face_id) as face:
         if face is None:
-            return ReviewOutcome(face_id, saved=False, message=f"Face {face_id} was deleted.")
+            return ReviewOutcome.face_deleted(face_id)
         if (face.status, face.reason) == (decision, reason):
             return ReviewOutcome(face.pk, saved=True, status=face.status, message="Nothing changed.")
         before_status = face.status
@@ -390,130 +397,3 @@ def review_override(
         _face_decided_record(face, actor=actor, before_status=before_status, via="override")
     _identity_counts_refresh(face.identity_id)
     return ReviewOutcome(face.pk, saved=True, status=face.status)
-
-
-# Reads for the review pages.
-
-
-def review_reference_face_ids(identity: Identity) -> list[int]:
-    """The identity's latest approved faces, the strip a reviewer compares crops with."""
-    approved = identity.faces.filter(status=Face.Status.APPROVED).order_by("-pk")
-    return list(approved.values_list("pk", flat=True)[:REFERENCE_FACES])
-
-
-def review_identity_choices(selected_id: int | None, limit: int = 200) -> list[Identity]:
-    """Identities with the most pending faces, for the queue's filter, plus the chosen one."""
-    identities = list(
-        Identity.objects.active().filter(pending_count__gt=0).order_by("-pending_count", "name")[:limit]
-    )
-    if selected_id and all(identity.pk != selected_id for identity in identities):
-        identities += list(Identity.objects.filter(pk=selected_id))
-    return sorted(identities, key=lambda identity: identity.name.casefold())
-
-
-def review_detectors() -> list[str]:
-    return list(Face.objects.order_by("detector").values_list("detector", flat=True).distinct())
-
-
-def identity_review_batch(
-    identity: Identity, *, after_id: int = 0, exclude_face_ids=(), size: int = BATCH_SIZE
-) -> list[Face]:
-    """An admin's next page of an identity's pending faces, with their vote counts, no leases."""
-    faces = identity.faces.pending().filter(pk__gt=after_id).exclude(pk__in=list(exclude_face_ids))
-    return list(faces.select_related("source_image").order_by("pk")[:size])
-
-
-def review_conflicts(show: str = "open") -> QuerySet[Face]:
-    """Faces with votes on both sides: still open, settled, or all; newest first."""
-    faces = Face.objects.disputed()
-    if show == "open":
-        faces = faces.pending()
-    elif show == "settled":
-        faces = faces.exclude(status=Face.Status.PENDING)
-    return faces.select_related("identity", "source_image").order_by("-pk")
-
-
-def review_votes_attach(faces: list[Face]) -> list[Face]:
-    """Give each face `vote_list`, its votes with their reviewers, in one query, and
-    `suggested_reason`: its own reason, else the first reason a reviewer rejected it for."""
-    votes_by_face: dict[int, list[ReviewVote]] = {face.pk: [] for face in faces}
-    for vote in ReviewVote.objects.filter(face__in=faces).select_related("reviewer").order_by("created_at"):
-        votes_by_face[vote.face_id].append(vote)
-    for face in faces:
-        face.vote_list = votes_by_face[face.pk]
-        vote_reasons = [vote.reason for vote in face.vote_list if vote.reason]
-        face.suggested_reason = face.reason or next(iter(vote_reasons), "")
-    return faces
-
-
-def reviewer_votes(reviewer) -> QuerySet[ReviewVote]:
-    votes = ReviewVote.objects.filter(reviewer=reviewer).select_related("face__identity")
-    return votes.order_by("-created_at", "-pk")
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def reviewer_stats(*, since: datetime | None) -> list[dict]:
-    """Per reviewer since a moment: decisions, decisions per active hour, agreement, reasons.
-
-    An active hour is a clock hour with at least one vote. Agreement counts only votes
-    on faces decided since, by consensus or by an admin's override.
-    """
-    votes = ReviewVote.objects.all()
-    if since is not None:
-        votes = votes.filter(created_at__gte=since)
-    reason_counts = {
-        reason.value: Count("pk", filter=Q(reason=reason.value)) for reason in REJECT_REASONS.values()
-    }
-    rows = (
-        votes.values("reviewer_id", "reviewer__username")
-        .annotate(
-            decisions=Count("pk"),
-            approvals=Count("pk", filter=Q(decision=Face.Status.APPROVED)),
-            rejections=Count("pk", filter=Q(decision=Face.Status.REJECTED)),
-            active_hours=Count(TruncHour("created_at"), distinct=True),
-            on_decided=Count("pk", filter=~Q(face__status=Face.Status.PENDING)),
-            agreed=Count("pk", filter=Q(decision=F("face__status"))),
-            **reason_counts,
-        )
-        .order_by("-decisions", "reviewer__username")
-    )
-    return [
-        {
-            **row,
-            "per_hour": row["decisions"] / row["active_hours"],
-            "agreement": _ratio(row["agreed"], row["on_decided"]),
-            "reasons": [(reason.label, row[reason.value]) for reason in REJECT_REASONS.values()],
-        }
-        for row in rows
-    ]
-
-
-def reviewer_stats_by_day(*, since: datetime | None) -> list[dict]:
-    votes = ReviewVote.objects.all()
-    if since is not None:
-        votes = votes.filter(created_at__gte=since)
-    rows = (
-        votes.annotate(day=TruncDate("created_at"))
-        .values("day", "reviewer_id", "reviewer__username")
-        .annotate(
-            decisions=Count("pk"),
-            approvals=Count("pk", filter=Q(decision=Face.Status.APPROVED)),
-            rejections=Count("pk", filter=Q(decision=Face.Status.REJECTED)),
-            on_decided=Count("pk", filter=~Q(face__status=Face.Status.PENDING)),
-            agreed=Count("pk", filter=Q(decision=F("face__status"))),
-        )
-        .order_by("-day", "reviewer__username")
-    )
-    return [{**row, "agreement": _ratio(row["agreed"], row["on_decided"])} for row in rows]
-
-
-def override_counts(*, since: datetime | None) -> list[dict]:
-    """Overrides per admin since a moment, from the audit log."""
-    events = AuditEvent.objects.filter(action="face.override")
-    if since is not None:
-        events = events.filter(created_at__gte=since)
-    counts = events.values("actor__username").annotate(overrides=Count("pk"))
-    return list(counts.order_by("-overrides", "actor__username"))

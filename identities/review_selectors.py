@@ -1,0 +1,64 @@
+"""Reads for the review pages: reference strips, filter menus, admin batches, conflicts, votes."""
+
+from django.db.models import QuerySet
+
+from identities.models import Face, Identity, ReviewVote
+from identities.review_services import BATCH_SIZE
+
+REFERENCE_FACES = 12
+
+
+def review_reference_face_ids(identity: Identity) -> list[int]:
+    """The identity's latest approved faces, the strip a reviewer compares crops with."""
+    approved = identity.faces.filter(status=Face.Status.APPROVED).order_by("-pk")
+    return list(approved.values_list("pk", flat=True)[:REFERENCE_FACES])
+
+
+def review_identity_choices(selected_id: int | None, limit: int = 200) -> list[Identity]:
+    """Identities with the most pending faces, for the queue's filter, plus the chosen one."""
+    identities = list(
+        Identity.objects.active().filter(pending_count__gt=0).order_by("-pending_count", "name")[:limit]
+    )
+    if selected_id and all(identity.pk != selected_id for identity in identities):
+        identities += list(Identity.objects.filter(pk=selected_id))
+    return sorted(identities, key=lambda identity: identity.name.casefold())
+
+
+def review_detectors() -> list[str]:
+    return list(Face.objects.order_by("detector").values_list("detector", flat=True).distinct())
+
+
+def identity_review_batch(
+    identity: Identity, *, after_id: int = 0, exclude_face_ids=(), size: int = BATCH_SIZE
+) -> list[Face]:
+    """An admin's next page of an identity's pending faces, with their vote counts, no leases."""
+    faces = identity.faces.pending().filter(pk__gt=after_id).exclude(pk__in=list(exclude_face_ids))
+    return list(faces.select_related("source_image").order_by("pk")[:size])
+
+
+def review_conflicts(show: str = "open") -> QuerySet[Face]:
+    """Faces with votes on both sides: still open, settled, or all; newest first."""
+    faces = Face.objects.disputed()
+    if show == "open":
+        faces = faces.pending()
+    elif show == "settled":
+        faces = faces.exclude(status=Face.Status.PENDING)
+    return faces.select_related("identity", "source_image").order_by("-pk")
+
+
+def review_votes_attach(faces: list[Face]) -> list[Face]:
+    """Give each face `vote_list`, its votes with their reviewers, in one query, and
+    `suggested_reason`: its own reason, else the first reason a reviewer rejected it for."""
+    votes_by_face: dict[int, list[ReviewVote]] = {face.pk: [] for face in faces}
+    for vote in ReviewVote.objects.filter(face__in=faces).select_related("reviewer").order_by("created_at"):
+        votes_by_face[vote.face_id].append(vote)
+    for face in faces:
+        face.vote_list = votes_by_face[face.pk]
+        vote_reasons = [vote.reason for vote in face.vote_list if vote.reason]
+        face.suggested_reason = face.reason or next(iter(vote_reasons), "")
+    return faces
+
+
+def reviewer_votes(reviewer) -> QuerySet[ReviewVote]:
+    votes = ReviewVote.objects.filter(reviewer=reviewer).select_related("face__identity")
+    return votes.order_by("-created_at", "-pk")
