@@ -3,7 +3,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from pipeline.augmentation import augmented_folder
+from pipeline.datasets import augmented_folder
 from pipeline.models import JobRun
 from tests.datasets.builders import build, make_approved
 from tests.workers import burst_work
