@@ -67,12 +67,11 @@ def dataset_make(min_faces: int, per_identity: int):
 
 def model_train_evaluate(dataset, config) -> tuple:
     """Train and evaluate one model through the TRAIN job's service; the row and seconds taken."""
-    from pipeline.models import JobRun
     from recognition.training import job_run_here, model_version_create
 
     model_version = model_version_create(dataset=dataset, config=config, actor=None, name=config.architecture)
     started = time.perf_counter()
-    job_run_here(kind=JobRun.Kind.TRAIN, model_version=model_version, on_line=lambda line: print("  " + line))
+    job_run_here(kind="train", model_version=model_version, on_line=lambda line: print("  " + line))
     model_version.refresh_from_db()
     return model_version, time.perf_counter() - started
 

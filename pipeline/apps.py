@@ -5,6 +5,8 @@ class PipelineConfig(AppConfig):
     name = "pipeline"
 
     def ready(self) -> None:
+        # Registers pipeline's job kinds, so every process knows them.
+        import pipeline.tasks  # noqa: F401
         from identities.services import storage_referrer_register
         from pipeline.models import DatasetItem
 

@@ -89,8 +89,8 @@ AUGMENT_BATCH = 32
 def augment_start(*, dataset, config: AugmentationConfig, actor):
     """Queue the job that writes config.target_per_identity augmented training images per identity."""
     from facesite.errors import FacesiteError
-    from pipeline.models import DatasetVersion, JobRun
-    from pipeline.services import job_start
+    from pipeline.models import DatasetVersion
+    from pipeline.services import job_start_for
 
     if dataset.status != DatasetVersion.Status.READY:
         raise FacesiteError(f"{dataset} is not ready, so there is nothing to augment yet.")
@@ -98,12 +98,12 @@ def augment_start(*, dataset, config: AugmentationConfig, actor):
         config.validate()
     except ValueError as error:
         raise FacesiteError(str(error)) from None
-    return job_start(
-        kind=JobRun.Kind.AUGMENT,
+    return job_start_for(
+        dataset,
+        kind="augment",
         parameters={"dataset_id": dataset.pk, "config": config.to_json()},
         actor=actor,
         label=f"{dataset}: {config.target_per_identity} per identity",
-        target_key=f"dataset:{dataset.pk}",
     )
 
 

@@ -184,17 +184,12 @@ class _Chosen:
 
 def dataset_build_start(*, rules: DatasetRules, name: str, actor) -> tuple[DatasetVersion, JobRun]:
     """Create a version in the building state and queue the job that builds it."""
-    from pipeline.services import job_start
+    from pipeline.services import job_start_for
 
     with transaction.atomic():
         dataset = dataset_create(rules=rules, name=name, actor=actor)
-        job_run, _ = job_start(
-            kind=JobRun.Kind.DATASET,
-            parameters={"dataset_id": dataset.pk},
-            actor=actor,
-            label=str(dataset),
-            target_key=f"dataset:{dataset.pk}",
-        )
+        parameters = {"dataset_id": dataset.pk}
+        job_run, _ = job_start_for(dataset, kind="dataset", parameters=parameters, actor=actor)
         dataset.job = job_run
         dataset.save(update_fields=["job"])
     return dataset, job_run

@@ -58,7 +58,7 @@ def evaluate_start(*, model_version: ModelVersion, actor) -> JobRun:
     if not model_version.model_path().exists():
         raise FacesiteError(f"{model_version} has no trained model file to evaluate.")
     job_run, _ = job_start(
-        kind=JobRun.Kind.EVALUATE,
+        kind="evaluate",
         parameters={"model_version_id": model_version.pk},
         actor=actor,
         label=str(model_version),

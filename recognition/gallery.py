@@ -193,10 +193,9 @@ def gallery_sync_start(*, actor=None):
 
 
 def _gallery_job_start(target_key: str, label: str, actor):
-    from pipeline.models import JobRun
     from pipeline.services import job_start
 
-    return job_start(kind=JobRun.Kind.GALLERY, parameters={}, actor=actor, label=label, target_key=target_key)
+    return job_start(kind="gallery", parameters={}, actor=actor, label=label, target_key=target_key)
 
 
 def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:

@@ -298,11 +298,10 @@ def lookalikes_job_run(*, job_run, progress) -> dict:
 def lookalikes_scan_start(*, actor):
     """Queue a gallery-wide lookalike scan, or return the one queued or running; returns
     (job run, whether it was started now)."""
-    from pipeline.models import JobRun
     from pipeline.services import job_start
 
     return job_start(
-        kind=JobRun.Kind.LOOKALIKES,
+        kind="lookalikes",
         parameters={},
         actor=actor,
         label="Gallery lookalike faces",
@@ -314,7 +313,7 @@ def lookalikes_scan_latest():
     """The latest finished scan, and the one queued or running if any (None each)."""
     from pipeline.models import JobRun
 
-    scans = JobRun.objects.filter(kind=JobRun.Kind.LOOKALIKES)
+    scans = JobRun.objects.filter(kind="lookalikes")
     return (
         scans.filter(status=JobRun.Status.FINISHED).order_by("-finished_at", "-id").first(),
         scans.active().first(),

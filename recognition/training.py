@@ -126,7 +126,7 @@ def train_start(*, dataset: DatasetVersion, config: TrainingConfig, actor, name:
     model_version = model_version_create(dataset=dataset, config=config, actor=actor, name=name)
     with transaction.atomic():
         job_run, _ = job_start(
-            kind=JobRun.Kind.TRAIN,
+            kind="train",
             parameters={"model_version_id": model_version.pk},
             actor=actor,
             label=str(model_version),

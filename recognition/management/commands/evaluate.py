@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from facesite.errors import FacesiteError
-from pipeline.models import JobRun
 from recognition.models import ModelVersion
 from recognition.training import job_run_here
 
@@ -20,7 +19,7 @@ class Command(BaseCommand):
         if model_version is None:
             raise CommandError(f"There is no model {model_id}.")
         try:
-            job_run_here(kind=JobRun.Kind.EVALUATE, model_version=model_version, on_line=lambda line: None)
+            job_run_here(kind="evaluate", model_version=model_version, on_line=lambda line: None)
         except FacesiteError as error:
             raise CommandError(str(error)) from None
         model_version.refresh_from_db()
