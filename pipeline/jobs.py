@@ -87,6 +87,22 @@ class JobProgress:
             raise JobStopped()
 
 
+class PrintingProgress(JobProgress):
+    """JobProgress that also hands each step and log line to `on_line` (a command's stdout)."""
+
+    def __init__(self, job_run: JobRun, on_line) -> None:
+        super().__init__(job_run)
+        self.on_line = on_line
+
+    def step(self, text: str) -> None:
+        self.on_line(text)
+        super().step(text)
+
+    def log(self, line: str) -> None:
+        self.on_line(line)
+        super().log(line)
+
+
 def summary_json(summary) -> dict:
     """A job's summary dataclass as JSON-ready counts.
 

@@ -28,7 +28,7 @@ from identities.models import Identity
 from identities.services import identity_get_or_create
 from pipeline.detection import DETECTORS
 from pipeline.importer import faces_import
-from pipeline.jobs import JobProgress, JobStopped, rq_failure_explain, summary_json
+from pipeline.jobs import JobProgress, JobStopped, PrintingProgress, rq_failure_explain, summary_json
 from pipeline.kinds import JOB_KINDS, job_kind_get
 from pipeline.models import JobRun
 from pipeline.providers import search_provider_get
@@ -141,6 +141,36 @@ def job_execute(*, job_run: JobRun, progress: JobProgress | None = None) -> dict
     progress.write(force=True)
     job_run.finish(summary)
     return summary
+
+
+def job_run_inline(
+    *, kind: str, parameters: dict, label: str, target_key: str = "", on_line
+) -> tuple[JobRun, dict]:
+    """Run a job in this process rather than on a worker (for commands); its row records it the same.
+
+    Each step and log line also goes to on_line. Raises what the job raises, after the
+    job framework has marked the row failed; a run stopped from the jobs page raises
+    FacesiteError.
+    """
+    job_kind_get(kind)
+    job_run = JobRun.objects.create(
+        kind=kind, label=label[:255], parameters=parameters, target_key=target_key
+    )
+    job_run.claim()
+    # on_line shows each line already; the job framework's log would repeat it on stderr.
+    jobs_logger = logging.getLogger("pipeline.jobs")
+    level = jobs_logger.level
+    jobs_logger.setLevel(logging.WARNING)
+    try:
+        summary = job_execute(job_run=job_run, progress=PrintingProgress(job_run, on_line))
+    except KeyboardInterrupt:
+        job_run.fail("Interrupted from the terminal (Ctrl-C).")
+        raise
+    finally:
+        jobs_logger.setLevel(level)
+    if summary is None:
+        raise FacesiteError(f"{job_run} was stopped from the jobs page.")
+    return job_run, summary
 
 
 def job_cancel(*, job_run: JobRun, actor) -> bool:
