@@ -67,14 +67,18 @@ def dataset_make(min_faces: int, per_identity: int):
 
 def model_train_evaluate(dataset, config) -> tuple:
     """Train and evaluate one model through the TRAIN job's service; the row and seconds taken."""
-    from recognition.training import job_run_here
-
-    from pipeline.models import JobRun
+    from pipeline.services import job_run_inline, job_target_key
     from recognition.services.training import model_version_create
 
     model_version = model_version_create(dataset=dataset, config=config, actor=None, name=config.architecture)
     started = time.perf_counter()
-    job_run_here(kind=JobRun.Kind.TRAIN, model_version=model_version, on_line=lambda line: print("  " + line))
+    job_run_inline(
+        kind="train",
+        parameters={"model_version_id": model_version.pk},
+        label=str(model_version),
+        target_key=job_target_key(model_version),
+        on_line=lambda line: print("  " + line),
+    )
     model_version.refresh_from_db()
     return model_version, time.perf_counter() - started
 

@@ -8,16 +8,19 @@ from functools import partial
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity, SourceImage
 from identities.signals import faces_changed_on_commit
-from pipeline.models import DatasetItem
 
 logger = logging.getLogger(__name__)
 
 # Storage names checked per query, well under SQLite's limit on query parameters.
 _REFERENCE_CHECK_BATCH = 500
+# (model, field) of other apps' rows that name stored files, e.g. pipeline's dataset
+# manifests; each app registers its own in AppConfig.ready(), so identities imports none.
+_STORAGE_REFERRERS: list[tuple[type[Model], str]] = []
 
 
 class IdentityNameTaken(FacesiteError):
@@ -182,20 +185,28 @@ def identity_unarchive(*, identity: Identity, actor) -> bool:
     return _identity_archived_set(identity, False, actor)
 
 
+def storage_referrer_register(model: type[Model], field: str) -> None:
+    """Count `model.field` as naming stored files: storage_files_delete_unreferenced keeps them."""
+    if (model, field) not in _STORAGE_REFERRERS:
+        _STORAGE_REFERRERS.append((model, field))
+
+
 def storage_files_delete_unreferenced(storage_names: Iterable[str]) -> list[str]:
-    """Delete the stored files that no SourceImage, Face or DatasetItem row names any more.
+    """Delete the stored files that no SourceImage, Face or registered row names any more.
 
     Storage is content-addressed, so one file can stand behind rows of several
-    identities; a file goes only when the last row naming it has gone. Dataset
-    manifests count: a frozen version must still export and train after its faces go.
+    identities; a file goes only when the last row naming it has gone. Rows of other
+    apps count once registered (storage_referrer_register): pipeline's dataset manifests,
+    since a frozen version must still export and train after its faces go.
     """
     names = sorted(set(storage_names) - {""})
+    referrers = [(SourceImage, "file"), (Face, "file"), *_STORAGE_REFERRERS]
     still_used = set()
     for start in range(0, len(names), _REFERENCE_CHECK_BATCH):
         batch = names[start : start + _REFERENCE_CHECK_BATCH]
-        still_used.update(SourceImage.objects.filter(file__in=batch).values_list("file", flat=True))
-        still_used.update(Face.objects.filter(file__in=batch).values_list("file", flat=True))
-        still_used.update(DatasetItem.objects.filter(file__in=batch).values_list("file", flat=True))
+        for model, field in referrers:
+            rows = model.objects.filter(**{f"{field}__in": batch})
+            still_used.update(rows.values_list(field, flat=True))
     deleted = []
     for name in names:
         if name not in still_used and default_storage.exists(name):

@@ -82,20 +82,15 @@ def augmentation_layers(config: AugmentationConfig, *, seed: int | None = None):
 
 # Materialising: augmented training images written to storage, as the original did.
 
-AUGMENTED_FOLDER = "augmented"
 # Images augmented per call of the layers: large enough to be quick, small enough for any worker.
 AUGMENT_BATCH = 32
-
-
-def augmented_folder(dataset_id: int) -> str:
-    return f"{AUGMENTED_FOLDER}/dataset_{dataset_id}"
 
 
 def augment_start(*, dataset, config: AugmentationConfig, actor):
     """Queue the job that writes config.target_per_identity augmented training images per identity."""
     from facesite.errors import FacesiteError
-    from pipeline.models import DatasetVersion, JobRun
-    from pipeline.services import job_start
+    from pipeline.models import DatasetVersion
+    from pipeline.services import job_start_for
 
     if dataset.status != DatasetVersion.Status.READY:
         raise FacesiteError(f"{dataset} is not ready, so there is nothing to augment yet.")
@@ -103,12 +98,12 @@ def augment_start(*, dataset, config: AugmentationConfig, actor):
         config.validate()
     except ValueError as error:
         raise FacesiteError(str(error)) from None
-    return job_start(
-        kind=JobRun.Kind.AUGMENT,
+    return job_start_for(
+        dataset,
+        kind="augment",
         parameters={"dataset_id": dataset.pk, "config": config.to_json()},
         actor=actor,
         label=f"{dataset}: {config.target_per_identity} per identity",
-        target_key=f"dataset:{dataset.pk}",
     )
 
 
@@ -123,7 +118,7 @@ def augment_job_run(*, job_run, progress) -> dict:
        store each as a JPEG (storage writes a temporary file and renames it).
     """
     from facesite.errors import FacesiteError
-    from pipeline.datasets import dataset_split_items, folder_name
+    from pipeline.datasets import augmented_folder, dataset_split_items, folder_name
     from pipeline.models import DatasetItem, DatasetVersion
 
     dataset = DatasetVersion.objects.filter(pk=job_run.parameters["dataset_id"]).first()
@@ -190,20 +185,3 @@ def _batch_augment_store(batch: list[tuple[str, str]], layers) -> None:
         buffer = io.BytesIO()
         Image.fromarray(image_pixels).save(buffer, "JPEG", quality=92)
         default_storage.save(name, ContentFile(buffer.getvalue()))
-
-
-def augmented_delete(dataset_id: int) -> int:
-    """Delete a dataset's augmented images; return how many went."""
-    from django.core.files.storage import default_storage
-
-    deleted = 0
-    folder = augmented_folder(dataset_id)
-    if not default_storage.exists(folder):
-        return 0
-    identity_folders, _ = default_storage.listdir(folder)
-    for identity_folder in identity_folders:
-        _, files = default_storage.listdir(f"{folder}/{identity_folder}")
-        for file in files:
-            default_storage.delete(f"{folder}/{identity_folder}/{file}")
-            deleted += 1
-    return deleted

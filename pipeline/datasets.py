@@ -30,12 +30,14 @@ from django.utils import timezone
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity
 from identities.services import storage_files_delete_unreferenced
-from pipeline.augmentation import augmented_delete
 from pipeline.jobs import JobProgress
 from pipeline.models import DatasetItem, DatasetVersion, JobRun
 
 logger = logging.getLogger(__name__)
 
+# Augmented training images of a version live under augmented/dataset_<id>/ (written by
+# pipeline.augmentation's job); deleting the version deletes them.
+AUGMENTED_FOLDER = "augmented"
 # Items written per INSERT.
 ITEM_WRITE_BATCH = 1000
 # Identities whose faces are read in one query: few queries, and memory stays bounded.
@@ -182,17 +184,12 @@ class _Chosen:
 
 def dataset_build_start(*, rules: DatasetRules, name: str, actor) -> tuple[DatasetVersion, JobRun]:
     """Create a version in the building state and queue the job that builds it."""
-    from pipeline.services import job_start
+    from pipeline.services import job_start_for
 
     with transaction.atomic():
         dataset = dataset_create(rules=rules, name=name, actor=actor)
-        job_run, _ = job_start(
-            kind=JobRun.Kind.DATASET,
-            parameters={"dataset_id": dataset.pk},
-            actor=actor,
-            label=str(dataset),
-            target_key=f"dataset:{dataset.pk}",
-        )
+        parameters = {"dataset_id": dataset.pk}
+        job_run, _ = job_start_for(dataset, kind="dataset", parameters=parameters, actor=actor)
         dataset.job = job_run
         dataset.save(update_fields=["job"])
     return dataset, job_run
@@ -478,6 +475,25 @@ def dataset_delete(*, dataset: DatasetVersion, actor) -> None:
         raise FacesiteError(
             f"{dataset} cannot be deleted: models were trained on it ({models}). Delete those models first."
         ) from None
+
+
+def augmented_folder(dataset_id: int) -> str:
+    return f"{AUGMENTED_FOLDER}/dataset_{dataset_id}"
+
+
+def augmented_delete(dataset_id: int) -> int:
+    """Delete a dataset's augmented images; return how many went."""
+    deleted = 0
+    folder = augmented_folder(dataset_id)
+    if not default_storage.exists(folder):
+        return 0
+    identity_folders, _ = default_storage.listdir(folder)
+    for identity_folder in identity_folders:
+        _, files = default_storage.listdir(f"{folder}/{identity_folder}")
+        for file in files:
+            default_storage.delete(f"{folder}/{identity_folder}/{file}")
+            deleted += 1
+    return deleted
 
 
 # Exporting a version.

@@ -4,6 +4,7 @@ from django import forms
 
 from identities.models import Identity
 from pipeline.detection import DEFAULT_DETECTOR, DETECTORS
+from pipeline.kinds import job_kind_choices
 from pipeline.models import JobRun
 from pipeline.providers import search_providers
 from pipeline.services import MAX_IMAGES_PER_IDENTITY
@@ -14,7 +15,7 @@ DETECTOR_CHOICES = [(name, name) for name in sorted(DETECTORS)]
 class JobFilterForm(forms.Form):
     """The jobs page's filters; a value it does not know shows every job."""
 
-    kind = forms.ChoiceField(choices=[("", "All kinds"), *JobRun.Kind.choices], required=False)
+    kind = forms.ChoiceField(choices=lambda: [("", "All kinds"), *job_kind_choices()], required=False)
     status = forms.ChoiceField(choices=[("", "All statuses"), *JobRun.Status.choices], required=False)
 
     def values(self) -> dict[str, str]:

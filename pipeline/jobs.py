@@ -1,9 +1,9 @@
-"""The small framework every background job runs in: kinds, progress reports, RQ's verdicts.
+"""The small framework every background job runs in: progress reports and RQ's verdicts.
 
-A job kind names the RQ queue it runs on and the service that does its work. The service
-is called as `service(job_run=..., progress=...)` and returns a summary (a dict of
-counts); it reports progress through JobProgress and raises FacesiteError for problems
-a person can fix.
+A job kind (pipeline.kinds, registered by the app that owns it) names the RQ queue it runs
+on and its entry point. The entry point is called as `run(job_run=..., progress=...)` and
+returns a summary (a dict of counts); it reports progress through JobProgress and raises
+FacesiteError for problems a person can fix.
 """
 
 import logging
@@ -11,7 +11,6 @@ import re
 import signal
 import time
 from collections import deque
-from dataclasses import dataclass
 
 from pipeline.models import JobRun
 
@@ -24,26 +23,6 @@ LOG_LINE_MAX_CHARS = 300
 # Progress reaches the database at most this often (seconds): a job that handles
 # hundreds of files a second must not spend its time writing its own progress.
 PROGRESS_WRITE_INTERVAL = 0.5
-
-
-@dataclass(frozen=True)
-class JobKind:
-    queue: str
-    # Dotted path, imported only in the worker: scraping loads Selenium, importing OpenCV.
-    service: str
-
-
-JOB_KINDS = {
-    JobRun.Kind.SCRAPE: JobKind(queue="scrape", service="pipeline.scraping.scrape_job_run"),
-    JobRun.Kind.IMPORT: JobKind(queue="process", service="pipeline.services.import_job_run"),
-    JobRun.Kind.RECROP: JobKind(queue="process", service="pipeline.recropping.recrop_job_run"),
-    JobRun.Kind.TRAIN: JobKind(queue="train", service="recognition.training.train_job_run"),
-    JobRun.Kind.EVALUATE: JobKind(queue="train", service="recognition.evaluation.evaluate_job_run"),
-    JobRun.Kind.DATASET: JobKind(queue="process", service="pipeline.datasets.dataset_job_run"),
-    JobRun.Kind.AUGMENT: JobKind(queue="process", service="pipeline.augmentation.augment_job_run"),
-    JobRun.Kind.GALLERY: JobKind(queue="process", service="recognition.gallery.gallery_job_run"),
-    JobRun.Kind.LOOKALIKES: JobKind(queue="process", service="recognition.lookalikes.lookalikes_job_run"),
-}
 
 
 class JobStopped(Exception):
@@ -106,6 +85,22 @@ class JobProgress:
         )
         if not saved:
             raise JobStopped()
+
+
+class PrintingProgress(JobProgress):
+    """JobProgress that also hands each step and log line to `on_line` (a command's stdout)."""
+
+    def __init__(self, job_run: JobRun, on_line) -> None:
+        super().__init__(job_run)
+        self.on_line = on_line
+
+    def step(self, text: str) -> None:
+        self.on_line(text)
+        super().step(text)
+
+    def log(self, line: str) -> None:
+        self.on_line(line)
+        super().log(line)
 
 
 def summary_json(summary) -> dict:

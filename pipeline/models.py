@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from pipeline.kinds import JOB_KINDS, KIND_MAX_LENGTH, job_kind_label
+
 
 def _rq_job_id() -> str:
     return uuid.uuid4().hex
@@ -23,17 +25,6 @@ class JobRun(models.Model):
     new row that points back at it through `retry_of`, so the failure stays on record.
     """
 
-    class Kind(models.TextChoices):
-        SCRAPE = "scrape", "Scrape"
-        IMPORT = "import", "Import"
-        RECROP = "recrop", "Re-crop"
-        DATASET = "dataset", "Build dataset"
-        AUGMENT = "augment", "Augment to disk"
-        TRAIN = "train", "Train model"
-        EVALUATE = "evaluate", "Evaluate model"
-        GALLERY = "gallery", "Update gallery"
-        LOOKALIKES = "lookalikes", "Find lookalike faces"
-
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -45,7 +36,9 @@ class JobRun(models.Model):
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
     RETRYABLE_STATUSES = (Status.FAILED, Status.STOPPED)
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # A kind registered in pipeline.kinds by the app that owns it; validated by job_start,
+    # not by choices, so an app's new kind needs no migration of pipeline.
+    kind = models.CharField(max_length=KIND_MAX_LENGTH)
     label = models.CharField(max_length=255, help_text="What the job works on, for lists.")
     parameters = models.JSONField(default=dict)
     # "identity:12" for a job about one identity: while one such job is queued or
@@ -88,10 +81,15 @@ class JobRun(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}: {self.label}"
+        return f"{self.kind_label} #{self.pk}: {self.label}"
 
     def get_absolute_url(self) -> str:
         return reverse("job_detail", args=[self.pk])
+
+    @property
+    def kind_label(self) -> str:
+        """The kind's label from the registry; the raw kind if no app registers it any more."""
+        return job_kind_label(self.kind)
 
     @property
     def is_active(self) -> bool:
@@ -103,8 +101,6 @@ class JobRun(models.Model):
         ("dataset_id", "dataset_detail"),
         ("identity_id", "identity_detail"),
     )
-    # The page of a kind of job whose results are not about one object.
-    KIND_PAGES = {Kind.LOOKALIKES: "gallery_lookalikes"}
 
     @property
     def subject_url(self) -> str:
@@ -113,8 +109,9 @@ class JobRun(models.Model):
         for parameter, url_name in self.SUBJECT_PAGES:
             if isinstance(self.parameters.get(parameter), int):
                 return reverse(url_name, args=[self.parameters[parameter]])
-        if self.kind in self.KIND_PAGES:
-            return reverse(self.KIND_PAGES[self.kind])
+        kind = JOB_KINDS.get(self.kind)
+        if kind and kind.results_url_name:
+            return reverse(kind.results_url_name)
         return ""
 
     @property
@@ -232,6 +229,10 @@ class DatasetVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     built_at = models.DateTimeField(null=True, blank=True)
+
+    # Jobs about a version are keyed "dataset:<id>" (pipeline.services.job_target_key), as
+    # they were before the key was derived from the model.
+    job_target_name = "dataset"
 
     class Meta:
         ordering = ["-id"]

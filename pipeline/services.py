@@ -12,12 +12,10 @@ from functools import partial
 from pathlib import Path
 
 import django_rq
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from redis.exceptions import RedisError
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
@@ -30,7 +28,8 @@ from identities.models import Identity
 from identities.services import identity_get_or_create
 from pipeline.detection import DETECTORS
 from pipeline.importer import faces_import
-from pipeline.jobs import JOB_KINDS, JobProgress, JobStopped, rq_failure_explain, summary_json
+from pipeline.jobs import JobProgress, JobStopped, PrintingProgress, rq_failure_explain, summary_json
+from pipeline.kinds import JOB_KINDS, job_kind_get
 from pipeline.models import JobRun
 from pipeline.providers import search_provider_get
 
@@ -55,8 +54,10 @@ def job_start(
     """Create a run and enqueue its job once the transaction commits.
 
     A queued or running run of the same kind for the same target is returned instead
-    (with False), so two clicks on Start never scrape one person twice at once.
+    (with False), so two clicks on Start never scrape one person twice at once. A kind no
+    app registered is a programming mistake and raises ValueError.
     """
+    job_kind_get(kind)
     if target_key:
         running = JobRun.objects.active().filter(kind=kind, target_key=target_key).first()
         if running:
@@ -78,14 +79,36 @@ def job_start(
     return job_run, True
 
 
+def job_start_for(subject, *, kind: str, parameters: dict, actor, label: str = "") -> tuple[JobRun, bool]:
+    """job_start for a job about one object: keyed to it, so it runs once at a time, and
+    labelled with it unless a label is given."""
+    return job_start(
+        kind=kind,
+        parameters=parameters,
+        actor=actor,
+        label=label or str(subject),
+        target_key=job_target_key(subject),
+    )
+
+
+def job_target_key(subject) -> str:
+    """The key of jobs about one object, "<name>:<pk>": the name is the model's
+    `job_target_name` (a short name kept from before this helper, "dataset") or else
+    its model name ("identity")."""
+    name = getattr(subject, "job_target_name", subject._meta.model_name)
+    return f"{name}:{subject.pk}"
+
+
 def _job_enqueue(job_run: JobRun) -> None:
-    queue = django_rq.get_queue(JOB_KINDS[job_run.kind].queue)
+    kind = job_kind_get(job_run.kind)
+    queue = django_rq.get_queue(kind.queue)
     try:
         queue.enqueue(
             "pipeline.tasks.job_run_execute",
             job_run.pk,
             job_id=job_run.rq_job_id,
             description=str(job_run),
+            job_timeout=kind.effective_timeout,
         )
     except RedisError as error:
         # The row says why in plain words; a traceback per refused connection says no more.
@@ -101,17 +124,16 @@ def job_execute(*, job_run: JobRun, progress: JobProgress | None = None) -> dict
     that runs jobs outside a worker (a command) may pass its own progress reporter.
     """
     progress = progress or JobProgress(job_run)
-    service = import_string(JOB_KINDS[job_run.kind].service)
+    kind = job_kind_get(job_run.kind)
     try:
-        summary = service(job_run=job_run, progress=progress)
+        summary = kind.run(job_run=job_run, progress=progress)
     except JobStopped:
         return None
     except FacesiteError as error:
         job_run.fail(str(error))
         raise
     except JobTimeoutException:
-        queue_timeout = settings.RQ_QUEUES[JOB_KINDS[job_run.kind].queue]["DEFAULT_TIMEOUT"]
-        job_run.fail(rq_failure_explain("JobTimeoutException", queue_timeout=queue_timeout))
+        job_run.fail(rq_failure_explain("JobTimeoutException", queue_timeout=kind.effective_timeout))
         raise
     except Exception as error:
         job_run.fail(f"Unexpected error: {type(error).__name__}: {error}. The worker's log has the details.")
@@ -119,6 +141,36 @@ def job_execute(*, job_run: JobRun, progress: JobProgress | None = None) -> dict
     progress.write(force=True)
     job_run.finish(summary)
     return summary
+
+
+def job_run_inline(
+    *, kind: str, parameters: dict, label: str, target_key: str = "", on_line
+) -> tuple[JobRun, dict]:
+    """Run a job in this process rather than on a worker (for commands); its row records it the same.
+
+    Each step and log line also goes to on_line. Raises what the job raises, after the
+    job framework has marked the row failed; a run stopped from the jobs page raises
+    FacesiteError.
+    """
+    job_kind_get(kind)
+    job_run = JobRun.objects.create(
+        kind=kind, label=label[:255], parameters=parameters, target_key=target_key
+    )
+    job_run.claim()
+    # on_line shows each line already; the job framework's log would repeat it on stderr.
+    jobs_logger = logging.getLogger("pipeline.jobs")
+    level = jobs_logger.level
+    jobs_logger.setLevel(logging.WARNING)
+    try:
+        summary = job_execute(job_run=job_run, progress=PrintingProgress(job_run, on_line))
+    except KeyboardInterrupt:
+        job_run.fail("Interrupted from the terminal (Ctrl-C).")
+        raise
+    finally:
+        jobs_logger.setLevel(level)
+    if summary is None:
+        raise FacesiteError(f"{job_run} was stopped from the jobs page.")
+    return job_run, summary
 
 
 def job_cancel(*, job_run: JobRun, actor) -> bool:
@@ -151,6 +203,8 @@ def job_retry(*, job_run: JobRun, actor) -> tuple[JobRun, bool]:
     """
     if not job_run.can_retry:
         raise FacesiteError(f"Only failed or stopped jobs can be retried; this one is {job_run.status}.")
+    if job_run.kind not in JOB_KINDS:
+        raise FacesiteError(f"No app runs {job_run.kind_label} jobs any more, so this one cannot be retried.")
     return job_start(
         kind=job_run.kind,
         parameters=job_run.parameters,
@@ -162,7 +216,7 @@ def job_retry(*, job_run: JobRun, actor) -> tuple[JobRun, bool]:
 
 
 def _redis(job_run: JobRun):
-    return django_rq.get_connection(JOB_KINDS[job_run.kind].queue)
+    return django_rq.get_connection(job_kind_get(job_run.kind).queue)
 
 
 def jobs_reconcile() -> int:
@@ -262,27 +316,19 @@ def scrape_start(
                 "query_suffix": query_suffix.strip(),
                 "detector": detector,
             }
-            started.append(
-                job_start(
-                    kind=JobRun.Kind.SCRAPE,
-                    parameters=parameters,
-                    actor=actor,
-                    label=identity.name,
-                    target_key=f"identity:{identity.pk}",
-                )
-            )
+            started.append(job_start_for(identity, kind="scrape", parameters=parameters, actor=actor))
     return started
 
 
 def recrop_start(*, identity: Identity, detector: str, actor) -> tuple[JobRun, bool]:
     """Queue a re-crop of an identity's photos with a detector; one already queued or running is returned."""
     _detector_check(detector)
-    return job_start(
-        kind=JobRun.Kind.RECROP,
+    return job_start_for(
+        identity,
+        kind="recrop",
         parameters={"identity_id": identity.pk, "detector": detector},
         actor=actor,
         label=f"{identity.name} with {detector}",
-        target_key=f"identity:{identity.pk}",
     )
 
 
@@ -291,7 +337,7 @@ def import_upload_start(*, upload: UploadedFile, detector: str, approve: bool, a
     _detector_check(detector)
     stored_name = default_storage.save(f"{UPLOADS_FOLDER}/{uuid.uuid4().hex}.zip", upload)
     parameters = {"upload": stored_name, "filename": upload.name, "detector": detector, "approve": approve}
-    job_run, _ = job_start(kind=JobRun.Kind.IMPORT, parameters=parameters, actor=actor, label=upload.name)
+    job_run, _ = job_start(kind="import", parameters=parameters, actor=actor, label=upload.name)
     return job_run
 
 

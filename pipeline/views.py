@@ -137,7 +137,7 @@ def scrape_start(request):
             actor=request.user,
         )
         _scrape_started_report(request, started)
-        return redirect(f"{reverse('job_list')}?kind={JobRun.Kind.SCRAPE}")
+        return redirect(f"{reverse('job_list')}?kind=scrape")
     return render(request, "pipeline/scrape_form.html", {"form": form})
 
 

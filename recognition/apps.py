@@ -5,6 +5,8 @@ class RecognitionConfig(AppConfig):
     name = "recognition"
 
     def ready(self) -> None:
+        # Registers recognition's job kinds, so every process knows them.
+        import recognition.tasks  # noqa: F401
         from identities.signals import faces_changed
         from recognition.gallery.sync import faces_changed_receiver
 

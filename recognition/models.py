@@ -57,6 +57,8 @@ class ModelVersion(models.Model):
     trained_at = models.DateTimeField(null=True, blank=True)
 
     objects = ModelVersionQuerySet.as_manager()
+    # Jobs about a model (training, evaluation) are keyed "model:<id>".
+    job_target_name = "model"
 
     class Meta:
         constraints = [

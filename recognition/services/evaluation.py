@@ -15,7 +15,7 @@ from facesite.files import atomic_path
 from identities.models import Face
 from pipeline.jobs import JobProgress
 from pipeline.models import DatasetItem, JobRun
-from pipeline.services import job_start
+from pipeline.services import job_start_for
 from recognition.gallery.thresholds import UNKNOWN_RULE, model_unknown_threshold
 from recognition.ml.figures import confusion_figure, curves_figure
 from recognition.ml.networks import model_file_load
@@ -57,12 +57,8 @@ def evaluate_start(*, model_version: ModelVersion, actor) -> JobRun:
     """Queue an evaluate job for a model whose training has ended."""
     if not model_version.model_path().exists():
         raise FacesiteError(f"{model_version} has no trained model file to evaluate.")
-    job_run, _ = job_start(
-        kind="evaluate",
-        parameters={"model_version_id": model_version.pk},
-        actor=actor,
-        label=str(model_version),
-        target_key=f"model:{model_version.pk}",
+    job_run, _ = job_start_for(
+        model_version, kind="evaluate", parameters={"model_version_id": model_version.pk}, actor=actor
     )
     return job_run
 

@@ -25,7 +25,7 @@ from facesite.tensorflow_runtime import tensorflow_quiet
 from pipeline.datasets import dataset_classes
 from pipeline.jobs import JobProgress
 from pipeline.models import DatasetVersion, JobRun
-from pipeline.services import job_start
+from pipeline.services import job_start_for
 from recognition.architectures.config import TrainingConfig
 from recognition.models import ModelVersion
 from recognition.services.evaluation import model_evaluate
@@ -35,12 +35,8 @@ def train_start(*, dataset: DatasetVersion, config: TrainingConfig, actor, name:
     """Create a queued ModelVersion and its train job (enqueued once the transaction commits)."""
     model_version = model_version_create(dataset=dataset, config=config, actor=actor, name=name)
     with transaction.atomic():
-        job_run, _ = job_start(
-            kind="train",
-            parameters={"model_version_id": model_version.pk},
-            actor=actor,
-            label=str(model_version),
-            target_key=f"model:{model_version.pk}",
+        job_run, _ = job_start_for(
+            model_version, kind="train", parameters={"model_version_id": model_version.pk}, actor=actor
         )
         model_version.job = job_run
         model_version.save(update_fields=["job"])

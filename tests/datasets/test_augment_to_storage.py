@@ -3,7 +3,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
-from pipeline.augmentation import augmented_folder
+from pipeline.datasets import augmented_folder
 from pipeline.models import JobRun
 from tests.datasets.builders import build, make_approved
 from tests.workers import burst_work
@@ -31,7 +31,7 @@ def test_the_job_writes_the_target_per_identity_and_a_rerun_skips_them(admin_web
     response = admin_web.post(
         reverse("augment_start", args=[dataset.pk]), {**SETTINGS, "target_per_identity": 6}
     )
-    job_run = JobRun.objects.get(kind=JobRun.Kind.AUGMENT)
+    job_run = JobRun.objects.get(kind="augment")
     assert response.url == job_run.get_absolute_url()
     burst_work("process")
     job_run.refresh_from_db()
@@ -48,7 +48,7 @@ def test_the_job_writes_the_target_per_identity_and_a_rerun_skips_them(admin_web
     default_storage.delete(f"{augmented_folder(dataset.pk)}/Bob/00003.jpg")
     admin_web.post(reverse("augment_start", args=[dataset.pk]), {**SETTINGS, "target_per_identity": 6})
     burst_work("process")
-    rerun = JobRun.objects.filter(kind=JobRun.Kind.AUGMENT).order_by("-pk").first()
+    rerun = JobRun.objects.filter(kind="augment").order_by("-pk").first()
     assert rerun.summary == {"identities": 2, "images": 12, "written": 1, "already_there": 11}
 
     admin_web.post(reverse("dataset_delete", args=[dataset.pk]))

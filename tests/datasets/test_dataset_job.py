@@ -19,7 +19,7 @@ def test_an_admin_builds_a_dataset_from_the_form_through_the_job(admin_web, rq_q
     )
     new = DatasetVersion.objects.get(name="second")
     assert response.url == reverse("dataset_detail", args=[new.pk])
-    assert new.status == DatasetVersion.Status.BUILDING and new.job.kind == JobRun.Kind.DATASET
+    assert new.status == DatasetVersion.Status.BUILDING and new.job.kind == "dataset"
     assert "reloads until it is ready" in admin_web.get(response.url).content.decode()
 
     burst_work("process")

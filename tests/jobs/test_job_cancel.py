@@ -33,7 +33,7 @@ def test_a_cancelled_job_never_runs(admin_web, rq_queues, scrape_providers):
 
 
 def test_only_a_queued_job_can_be_cancelled(admin_web, rq_queues):
-    job_run = JobRun.objects.create(kind=JobRun.Kind.SCRAPE, label="Jane Doe", status=JobRun.Status.FINISHED)
+    job_run = JobRun.objects.create(kind="scrape", label="Jane Doe", status=JobRun.Status.FINISHED)
 
     response = admin_web.post(reverse("job_cancel", args=[job_run.pk]), follow=True)
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_running_job_whose_record_redis_lost_is_failed_plainly(admin_web, rq_queues):
-    job_run = JobRun.objects.create(kind=JobRun.Kind.SCRAPE, label="Jane Doe", status=JobRun.Status.RUNNING)
+    job_run = JobRun.objects.create(kind="scrape", label="Jane Doe", status=JobRun.Status.RUNNING)
 
     page = admin_web.get(reverse("job_list")).content.decode()
 
@@ -21,7 +21,7 @@ def test_a_running_job_whose_record_redis_lost_is_failed_plainly(admin_web, rq_q
 
 def test_a_job_queued_a_moment_ago_is_left_alone(admin_web, rq_queues):
     # Its row is committed just before its job is enqueued; that is not a lost job.
-    job_run = JobRun.objects.create(kind=JobRun.Kind.SCRAPE, label="Jane Doe")
+    job_run = JobRun.objects.create(kind="scrape", label="Jane Doe")
 
     admin_web.get(reverse("job_list"))
 

@@ -35,10 +35,10 @@ def test_a_second_start_for_the_same_identity_starts_nothing(
 
 def test_a_retry_while_another_run_is_active_returns_that_run(admin, rq_queues):
     failed = JobRun.objects.create(
-        kind=JobRun.Kind.SCRAPE, label="Jane Doe", target_key="identity:1", status=JobRun.Status.FAILED
+        kind="scrape", label="Jane Doe", target_key="identity:1", status=JobRun.Status.FAILED
     )
     running = JobRun.objects.create(
-        kind=JobRun.Kind.SCRAPE, label="Jane Doe", target_key="identity:1", status=JobRun.Status.RUNNING
+        kind="scrape", label="Jane Doe", target_key="identity:1", status=JobRun.Status.RUNNING
     )
 
     assert job_retry(job_run=failed, actor=admin) == (running, False)

@@ -12,13 +12,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def job_runs(rq_queues):
     scrape = JobRun.objects.create(
-        kind=JobRun.Kind.SCRAPE,
+        kind="scrape",
         label="Jane Doe",
         status=JobRun.Status.FINISHED,
         progress_done=40,
         progress_total=40,
     )
-    upload = JobRun.objects.create(kind=JobRun.Kind.IMPORT, label="people.zip", status=JobRun.Status.FAILED)
+    upload = JobRun.objects.create(kind="import", label="people.zip", status=JobRun.Status.FAILED)
     return scrape, upload
 
 
@@ -67,10 +67,10 @@ def test_a_redis_that_may_evict_keys_is_warned_about(admin_web, rq_queues):
 @pytest.mark.parametrize(
     ("kind", "parameters", "expected"),
     [
-        (JobRun.Kind.TRAIN, {"model_version_id": 7}, "/models/7/"),
-        (JobRun.Kind.DATASET, {"dataset_id": 3}, "/datasets/3/"),
-        (JobRun.Kind.AUGMENT, {"dataset_id": 3, "config": {}}, "/datasets/3/"),
-        (JobRun.Kind.RECROP, {"identity_id": 12, "detector": "mtcnn"}, "/identities/12/"),
+        ("train", {"model_version_id": 7}, "/models/7/"),
+        ("dataset", {"dataset_id": 3}, "/datasets/3/"),
+        ("augment", {"dataset_id": 3, "config": {}}, "/datasets/3/"),
+        ("recrop", {"identity_id": 12, "detector": "mtcnn"}, "/identities/12/"),
     ],
 )
 def test_a_job_page_links_to_what_the_job_works_on(admin_web, kind, parameters, expected):
@@ -82,6 +82,6 @@ def test_a_job_page_links_to_what_the_job_works_on(admin_web, kind, parameters, 
 
 
 def test_a_job_about_nothing_in_particular_has_no_subject_link(admin_web):
-    job_run = JobRun.objects.create(kind=JobRun.Kind.GALLERY, label="Gallery embeddings", parameters={})
+    job_run = JobRun.objects.create(kind="gallery", label="Gallery embeddings", parameters={})
 
     assert "Works on" not in admin_web.get(job_run.get_absolute_url()).content.decode()

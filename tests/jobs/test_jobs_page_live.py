@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 def test_progress_and_actions_follow_the_job_live(browser, live_server, admin, rq_queues):
     job_run = JobRun.objects.create(
-        kind=JobRun.Kind.SCRAPE,
+        kind="scrape",
         label="Jane Doe",
         status=JobRun.Status.RUNNING,
         progress_done=1,

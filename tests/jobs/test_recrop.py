@@ -27,7 +27,7 @@ def jane(tmp_path) -> Identity:
 def recrop(web, identity: Identity, detector: str) -> JobRun:
     web.post(reverse("recrop_start"), {"identity": identity.pk, "detector": detector})
     burst_work("process")
-    job_run = JobRun.objects.filter(kind=JobRun.Kind.RECROP).first()
+    job_run = JobRun.objects.filter(kind="recrop").first()
     assert job_run.status == JobRun.Status.FINISHED, job_run.error
     return job_run
 
@@ -88,4 +88,4 @@ def test_an_identity_being_recropped_is_not_recropped_twice_at_once(admin_web, r
     admin_web.post(reverse("recrop_start"), {"identity": jane.pk, "detector": "mtcnn"})
     admin_web.post(reverse("recrop_start"), {"identity": jane.pk, "detector": "mtcnn"})
 
-    assert JobRun.objects.filter(kind=JobRun.Kind.RECROP).count() == 1
+    assert JobRun.objects.filter(kind="recrop").count() == 1

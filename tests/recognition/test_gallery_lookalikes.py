@@ -123,7 +123,7 @@ def test_the_summary_keeps_the_most_flagged_identities(people, monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_a_scan_runs_as_a_job_and_the_page_lists_what_it_flagged(people, admin_web, rq_queues):
     response = admin_web.post(SCAN_URL)
-    job_run = JobRun.objects.get(kind=JobRun.Kind.LOOKALIKES)
+    job_run = JobRun.objects.get(kind="lookalikes")
     assert response.url == job_run.get_absolute_url()
     page = admin_web.get(SCAN_URL).content.decode()
     assert "A scan is queued" in page and job_run.get_absolute_url() in page
@@ -148,7 +148,7 @@ def test_a_second_scan_is_not_started_while_one_is_queued(people, admin_web):
     first = admin_web.post(SCAN_URL)
     second = admin_web.post(SCAN_URL, follow=True)
 
-    assert JobRun.objects.filter(kind=JobRun.Kind.LOOKALIKES).count() == 1
+    assert JobRun.objects.filter(kind="lookalikes").count() == 1
     assert second.redirect_chain[0][0] == first.url
     assert "A scan is already queued" in second.content.decode()
 
@@ -162,7 +162,7 @@ def test_the_page_says_when_a_scan_flagged_nothing(admin_web, db):
     for seed in (31, 32):
         approved(cleo, near(direction(3), seed))
     JobRun.objects.create(
-        kind=JobRun.Kind.LOOKALIKES,
+        kind="lookalikes",
         label="scan",
         status=JobRun.Status.FINISHED,
         summary=gallery_lookalikes_scan(),

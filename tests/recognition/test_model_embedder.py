@@ -185,14 +185,14 @@ def test_activating_a_model_embeds_the_gallery_with_it(admin_web, rq_queues, set
     activate = reverse("model_activate", args=[model_version.pk])
 
     admin_web.post(activate)
-    assert not JobRun.objects.filter(kind=JobRun.Kind.GALLERY).exists()  # FaceNet alone: nothing to embed
+    assert not JobRun.objects.filter(kind="gallery").exists()  # FaceNet alone: nothing to embed
 
     ModelVersion.objects.filter(pk=model_version.pk).update(is_active=False)
     settings.FACESITE_GALLERY_EMBEDDER = "active-model"
     admin_web.post(activate)
     burst_work("process")
 
-    assert JobRun.objects.get(kind=JobRun.Kind.GALLERY).status == JobRun.Status.FINISHED
+    assert JobRun.objects.get(kind="gallery").status == JobRun.Status.FINISHED
     name = f"model-{model_version.pk}"
     rows = dict(FaceEmbedding.objects.filter(embedder=name).values_list("face_id", "vector"))
     assert set(rows) == {face.pk for face in faces}

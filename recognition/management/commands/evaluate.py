@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from facesite.errors import FacesiteError
-from pipeline.models import JobRun
+from pipeline.services import job_run_inline, job_target_key
 from recognition.models import ModelVersion
-from recognition.training import job_run_here
 
 
 class Command(BaseCommand):
@@ -20,7 +19,13 @@ class Command(BaseCommand):
         if model_version is None:
             raise CommandError(f"There is no model {model_id}.")
         try:
-            job_run_here(kind=JobRun.Kind.EVALUATE, model_version=model_version, on_line=lambda line: None)
+            job_run_inline(
+                kind="evaluate",
+                parameters={"model_version_id": model_version.pk},
+                label=str(model_version),
+                target_key=job_target_key(model_version),
+                on_line=lambda line: None,
+            )
         except FacesiteError as error:
             raise CommandError(str(error)) from None
         model_version.refresh_from_db()

@@ -2,9 +2,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from facesite.errors import FacesiteError
 from pipeline.augmentation import AugmentationConfig
-from pipeline.models import DatasetVersion, JobRun
+from pipeline.models import DatasetVersion
+from pipeline.services import job_run_inline, job_target_key
+from recognition.architectures.config import TrainingConfig
+from recognition.architectures.registry import ARCHITECTURES
 from recognition.models import ModelVersion
-from recognition.training import ARCHITECTURES, TrainingConfig, job_run_here, model_version_create
+from recognition.services.training import model_version_create
 
 DEFAULTS = TrainingConfig()
 
@@ -43,8 +46,12 @@ class Command(BaseCommand):
         try:
             model_version = self._resumed(resume) if resume else self._created(dataset, name, options)
             self.stdout.write(f"Training {model_version} (files in MEDIA_ROOT/{model_version.artifact_dir})")
-            _, summary = job_run_here(
-                kind=JobRun.Kind.TRAIN, model_version=model_version, on_line=self.stdout.write
+            _, summary = job_run_inline(
+                kind="train",
+                parameters={"model_version_id": model_version.pk},
+                label=str(model_version),
+                target_key=job_target_key(model_version),
+                on_line=self.stdout.write,
             )
         except FacesiteError as error:
             raise CommandError(str(error)) from None
