@@ -73,7 +73,7 @@ def test_nav_shows_datasets_to_admins_only(client, admin, reviewer):
 def test_a_version_a_model_was_trained_on_cannot_be_deleted(admin_web, dataset):
     from recognition.models import ModelVersion
 
-    model = ModelVersion.objects.create(dataset=dataset, architecture=ModelVersion.Architecture.SMALL_CNN)
+    model = ModelVersion.objects.create(dataset=dataset, architecture="small_cnn")
     response = admin_web.post(reverse("dataset_delete", args=[dataset.pk]), follow=True)
     assert f"cannot be deleted: models were trained on it ({model})" in response.content.decode()
     assert DatasetVersion.objects.filter(pk=dataset.pk).exists()
