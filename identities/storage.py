@@ -6,18 +6,20 @@ through Django's storage API, so S3-compatible storage works without code change
 """
 
 import hashlib
-import os
-import tempfile
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
+
+from facesite.files import atomic_path
 
 
 class AtomicFileSystemStorage(FileSystemStorage):
     """FileSystemStorage that never leaves a half-written file under a final name.
 
     Django's FileSystemStorage writes in place; here each file is written to a temp
-    file in the target directory, flushed to disk, then renamed over the final name.
+    file in the target directory, flushed to disk, then renamed over the final name
+    (facesite.files.atomic_path).
     """
 
     def get_available_name(self, name, max_length=None):
@@ -25,21 +27,13 @@ class AtomicFileSystemStorage(FileSystemStorage):
         return name
 
     def _save(self, name, content):
-        full_path = self.path(name)
-        directory = os.path.dirname(full_path)
-        os.makedirs(directory, exist_ok=True)
-        file_descriptor, temp_path = tempfile.mkstemp(dir=directory, prefix=".incoming-")
-        try:
-            with os.fdopen(file_descriptor, "wb") as temp_file:
+        full_path = Path(self.path(name))
+        full_path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(full_path, durable=True) as partial:
+            with partial.open("wb") as written:
                 for chunk in content.chunks():
-                    temp_file.write(chunk)
-                temp_file.flush()
-                os.fsync(temp_file.fileno())
-            os.chmod(temp_path, self.file_permissions_mode or 0o644)
-            os.replace(temp_path, full_path)
-        except BaseException:
-            os.unlink(temp_path)
-            raise
+                    written.write(chunk)
+            partial.chmod(self.file_permissions_mode or 0o644)
         return name
 
 

@@ -1,14 +1,11 @@
-import mimetypes
-
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facesite.errors import FacesiteError
+from facesite.responses import stored_file_response
 from facesite.roles import role_required
 from identities import selectors, services
 from identities.forms import (
@@ -259,23 +256,14 @@ def audit_log(request):
     return render(request, "identities/audit_log.html", context)
 
 
-def _image_response(storage_name: str) -> FileResponse:
-    if not storage_name or not default_storage.exists(storage_name):
-        raise Http404("Image file missing.")
-    content_type = mimetypes.guess_type(storage_name)[0] or "application/octet-stream"
-    response = FileResponse(default_storage.open(storage_name, "rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 # Content-addressed files never change, so a browser may keep them, but only privately.
 @cache_control(private=True, max_age=86400, immutable=True)
 @role_required("identities.manage_identities", "identities.review_faces")
 def face_image(request, pk: int):
-    return _image_response(get_object_or_404(Face, pk=pk).file)
+    return stored_file_response(get_object_or_404(Face, pk=pk).file)
 
 
 @cache_control(private=True, max_age=86400, immutable=True)
 @role_required("identities.manage_identities", "identities.review_faces")
 def source_image_file(request, pk: int):
-    return _image_response(get_object_or_404(SourceImage, pk=pk).file)
+    return stored_file_response(get_object_or_404(SourceImage, pk=pk).file)

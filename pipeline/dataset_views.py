@@ -2,18 +2,17 @@
 
 import base64
 import io
-import mimetypes
 import tempfile
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from facesite.errors import FacesiteError
+from facesite.responses import stored_file_response
 from facesite.roles import role_required
 from pipeline import datasets
 from pipeline.dataset_forms import AugmentationForm, DatasetBuildForm
@@ -103,13 +102,7 @@ def dataset_download(request, pk: int):
 @role_required(MANAGE)
 def dataset_item_image(request, pk: int, item_pk: int):
     """A manifest item's crop; it stays after its face is deleted, so the face URL cannot serve it."""
-    item = get_object_or_404(DatasetItem, pk=item_pk, dataset_id=pk)
-    if not default_storage.exists(item.file):
-        raise Http404("Image file missing.")
-    content_type = mimetypes.guess_type(item.file)[0] or "application/octet-stream"
-    response = FileResponse(default_storage.open(item.file, "rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(get_object_or_404(DatasetItem, pk=item_pk, dataset_id=pk).file)
 
 
 @role_required(MANAGE)

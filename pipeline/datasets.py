@@ -28,6 +28,7 @@ from django.db.models import Count, ProtectedError
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
+from facesite.files import atomic_path
 from identities.models import AuditEvent, Face, Identity
 from identities.services import storage_files_delete_unreferenced
 from pipeline.jobs import JobProgress
@@ -588,15 +589,8 @@ def dataset_export_zip_file(*, dataset: DatasetVersion, path: Path) -> tuple[int
     """Write the export zip at path, through a temporary file renamed at the end."""
     _export_check(dataset)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as destination:
-            counts = dataset_export_zip(dataset=dataset, destination=destination)
-        os.replace(partial_name, path)
-    except BaseException:
-        os.unlink(partial_name)
-        raise
-    return counts
+    with atomic_path(path) as partial, partial.open("wb") as destination:
+        return dataset_export_zip(dataset=dataset, destination=destination)
 
 
 def _export_check(dataset: DatasetVersion) -> None:

@@ -2,17 +2,15 @@
 verification, API tokens, and faces that look like someone else (an identity's, and the
 gallery-wide scan's)."""
 
-import mimetypes
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facesite.errors import FacesiteError
+from facesite.responses import stored_file_response
 from facesite.roles import role_required
 from identities.images import ImageRejected
 from identities.models import Face, Identity
@@ -27,6 +25,7 @@ MANAGE = "identities.manage_identities"
 OVERRIDE = "identities.override_reviews"
 ANY_ROLE = (MANAGE, "identities.review_faces", RECOGNIZE)
 RECENT_RESULTS = 20
+GONE = "The file has gone with its result."
 
 
 def problem_status(error: FacesiteError) -> int:
@@ -64,16 +63,6 @@ def _recognize_page(request, form: RecognizeForm, status: int):
     return render(request, "recognition/recognize.html", context, status=status)
 
 
-def _file_response(storage_name: str) -> FileResponse:
-    # The name's extension was chosen from the decoded content, so it gives the type.
-    if not default_storage.exists(storage_name):
-        raise Http404("The file has gone with its result.")
-    content_type = mimetypes.guess_type(storage_name)[0] or "application/octet-stream"
-    response = FileResponse(default_storage.open(storage_name, "rb"), content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def _result_get(request, pk, number: int | None = None) -> RecognitionResult:
     try:
         return results.result_visible(request.user, pk, number)
@@ -95,14 +84,16 @@ def recognition_result(request, pk):
 @cache_control(private=True, max_age=3600)
 @role_required(RECOGNIZE, MANAGE)
 def recognition_photo(request, pk):
-    return _file_response(_result_get(request, pk).photo)
+    return stored_file_response(_result_get(request, pk).photo, GONE)
 
 
 @cache_control(private=True, max_age=3600)
 @role_required(RECOGNIZE, MANAGE)
 def recognition_chip(request, pk, number: int):
     result = _result_get(request, pk, number)
-    return _file_response(results.result_chip_name(result, number))
+    return stored_file_response(
+        results.result_chip_name(result, number), "The file has gone with its result."
+    )
 
 
 @cache_control(private=True, max_age=3600)
