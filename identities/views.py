@@ -23,12 +23,28 @@ MANAGE = "identities.manage_identities"
 IDENTITIES_PER_PAGE = 50
 FACES_PER_PAGE = 60
 EVENTS_PER_PAGE = 50
+OVERVIEW_EVENTS = 15
 # Numbers read best largest first; names read best A to Z.
 _SORTS_DESCENDING_FIRST = {"approved", "pending", "rejected", "created"}
 
 
+def _overview_events(user) -> list[AuditEvent] | None:
+    """What the overview's activity card may show this user: what their pages already show.
+
+    Admins read the whole audit log; reviewers their own votes and undos (their history
+    page); anyone else nothing (None hides the card), since votes name who decided what.
+    """
+    if user.has_perm(MANAGE):
+        events = selectors.audit_events()
+    elif user.has_perm("identities.review_faces"):
+        events = selectors.audit_events(actor_id=user.pk)
+    else:
+        return None
+    return selectors.audit_events_prepare(list(events[:OVERVIEW_EVENTS]))
+
+
 def overview(request):
-    events = selectors.audit_events_prepare(list(selectors.audit_events()[:15]))
+    events = _overview_events(request.user)
     context = {
         "totals": selectors.overview_totals(),
         "ready_identities": selectors.identities_ready(),
