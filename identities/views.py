@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from facesite.errors import FacesiteError
 from facesite.responses import stored_file_response
 from facesite.roles import role_required
-from identities import selectors, services
+from identities import review_selectors, selectors, services
 from identities.forms import (
     AuditFilterForm,
     IdentityForm,
@@ -273,13 +274,22 @@ def audit_log(request):
 
 
 # Content-addressed files never change, so a browser may keep them, but only privately.
+# Admins see every image; a reviewer what their review pages show.
 @cache_control(private=True, max_age=86400, immutable=True)
-@role_required("identities.manage_identities", "identities.review_faces")
+@role_required(MANAGE, "identities.review_faces")
 def face_image(request, pk: int):
-    return stored_file_response(get_object_or_404(Face, pk=pk).file)
+    face = get_object_or_404(Face.objects.select_related("identity"), pk=pk)
+    if not request.user.has_perm(MANAGE) and not review_selectors.review_face_visible(request.user, face):
+        raise PermissionDenied("This crop is not in a batch of yours; fetch it from Review.")
+    return stored_file_response(face.file)
 
 
 @cache_control(private=True, max_age=86400, immutable=True)
-@role_required("identities.manage_identities", "identities.review_faces")
+@role_required(MANAGE, "identities.review_faces")
 def source_image_file(request, pk: int):
-    return stored_file_response(get_object_or_404(SourceImage, pk=pk).file)
+    source_image = get_object_or_404(SourceImage, pk=pk)
+    if not request.user.has_perm(MANAGE) and not review_selectors.review_source_visible(
+        request.user, source_image
+    ):
+        raise PermissionDenied("This photo holds no crop of a batch of yours; fetch one from Review.")
+    return stored_file_response(source_image.file)
