@@ -51,6 +51,7 @@ def overview(request):
         "ready_identities": selectors.identities_ready(),
         "events": events,
         "readiness": selectors.readiness_thresholds(),
+        "has_role": request.user.groups.exists(),
     }
     return render(request, "identities/overview.html", context)
 
