@@ -243,10 +243,9 @@ def review_batch_held(
         lease_expires_at=Max("leases__expires_at")
     )
     held = list(faces.order_by("identity_id", "pk")[:BATCH_SIZE])
-    if held:
-        held = [face for face in held if face.identity_id == held[0].identity_id]
-    else:
+    if not held:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
+    held = [face for face in held if face.identity_id == held[0].identity_id]
     return ReviewBatch(held[0].identity, held, min(face.lease_expires_at for face in held))
 
 
@@ -264,9 +263,9 @@ def review_batch_claim(
     """Hand a reviewer up to `size` pending faces of one identity, each under a lease.
 
     1. With identity_id, serve only that identity. Otherwise try prefer_identity_id (the
-       identity on the reviewer's page, so a person works through one at a time), then
-       the identity of the first face the reviewer still holds (they came back within
-       the lease), then the identity of the first face in the pool they could take.
+       identity on the reviewer's page, so a person works through one at a time), else
+       an identity whose crops the reviewer still holds (they came back within the
+       lease), then the identity of the first face in the pool they could take.
     2. Faces in exclude_face_ids (decisions still on their way from the browser) are
        never served, so a crop is not shown twice while its vote travels.
     """
