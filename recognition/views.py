@@ -169,6 +169,9 @@ def verify(request):
 def token_list(request):
     form = TokenCreateForm(request.POST or None)
     context = {"form": form, "tokens": ApiToken.objects.filter(user=request.user)}
+    if request.user.has_perm(MANAGE):
+        # Admins revoke anyone's tokens: a leaving colleague's, or one a leaked script holds.
+        context["other_tokens"] = ApiToken.objects.exclude(user=request.user).select_related("user")
     if request.method == "POST" and form.is_valid():
         token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
         # The key is shown on this response only; reloading the page will not show it again.
@@ -179,9 +182,11 @@ def token_list(request):
 @require_POST
 @role_required(*ANY_ROLE)
 def token_revoke(request, pk: int):
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    revocable = ApiToken.objects.all() if request.user.has_perm(MANAGE) else request.user.api_tokens.all()
+    token = get_object_or_404(revocable.select_related("user"), pk=pk)
     tokens.token_revoke(token=token, actor=request.user)
-    messages.success(request, f"Revoked the token “{token.name}”; scripts using it now get 401.")
+    owner = "" if token.user_id == request.user.pk else f" of {token.user.get_username()}"
+    messages.success(request, f"Revoked the token “{token.name}”{owner}; scripts using it now get 401.")
     return redirect("token_list")
 
 
