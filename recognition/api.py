@@ -27,7 +27,7 @@ from recognition.openapi import schema_ref
 from recognition.services import figures, results, tokens, uploads, verification
 from recognition.services.answers import FaceAnswer
 from recognition.services.verification import VerificationAnswer
-from recognition.views import MANAGE, RECOGNIZE, photo_upload, problem_status
+from recognition.views import MANAGE, RECOGNIZE, problem_status
 
 logger = logging.getLogger(__name__)
 IDENTITIES_PER_PAGE = 50
@@ -74,14 +74,19 @@ def _authenticated_user(request) -> tuple[object | None, JsonResponse | None]:
     )
 
 
-def api_endpoint(*permissions: str, methods: tuple[str, ...]) -> Callable:
-    """An API view: token or session auth, JSON errors for 401/403/405/413 and refused input."""
+def api_endpoint(*permissions: str, methods: tuple[str, ...], photos: tuple[str, ...] = ()) -> Callable:
+    """An API view: token or session auth, JSON errors for 401/403/405/413 and refused input.
+
+    The body is read through uploads.PhotoUploadLimit: no more than the byte limit of each
+    of the `photos` fields, and an endpoint without photos reads no more than a form.
+    """
 
     def decorator(view: Callable) -> Callable:
         @login_not_required
         @csrf_exempt
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            request.upload_handlers.insert(0, uploads.PhotoUploadLimit(request, photos))
             refusal = _body_refusal(request)
             if refusal:
                 return refusal
@@ -111,7 +116,7 @@ def api_endpoint(*permissions: str, methods: tuple[str, ...]) -> Callable:
 
 
 def _upload(request, field: str) -> bytes:
-    """The bytes of one multipart file field (read through photo_upload's limit);
+    """The bytes of one multipart file field (read through api_endpoint's limit);
     refusals are FacesiteErrors with a kind."""
     uploaded = request.FILES.get(field)
     if uploaded is None:
@@ -190,16 +195,14 @@ def result_json(request, result: RecognitionResult) -> RecognitionAnswer:
     }
 
 
-@photo_upload("image")
-@api_endpoint(RECOGNIZE, methods=("POST",))
+@api_endpoint(RECOGNIZE, methods=("POST",), photos=("image",))
 def recognize(request):
     keep = request.POST.get("keep", "").lower() in {"1", "true", "yes", "on"}
     result = uploads.photo_recognize(data=_upload(request, "image"), user=request.user, keep=keep)
     return JsonResponse(result_json(request, result))
 
 
-@photo_upload("image1", "image2")
-@api_endpoint(RECOGNIZE, methods=("POST",))
+@api_endpoint(RECOGNIZE, methods=("POST",), photos=("image1", "image2"))
 def verify(request):
     answer = verification.photos_verify(first=_upload(request, "image1"), second=_upload(request, "image2"))
     return JsonResponse(answer.as_dict())

@@ -107,3 +107,15 @@ def test_a_page_refuses_an_oversized_body_without_a_token_and_still_checks_token
     assert too_large.status_code == 413 and "File is too large" in too_large.content.decode()
     assert no_token.status_code == 403
     assert_nothing_stored()
+
+
+def test_an_api_endpoint_without_photos_reads_no_upload(uploader, spool):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(uploader)
+    browser.get(reverse("recognize"))  # for the CSRF cookie, so the check goes on to the body
+
+    response = browser.post("/api/v1/nothing-here", {"image": upload(oversized(2 * LIMIT))})
+
+    # The CSRF check finds no token in a body it did not read.
+    assert response.status_code == 403 and response.json()["error"]["code"] == "csrf_failed"
+    assert RecordingUploadHandler.received == 0
