@@ -130,6 +130,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=FACESITE_LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "facesite.login_throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "facesite.login_throttle.client_ip_address"
+# Failures only: successful logins would be a table that grows forever (the audit log
+# records what users do).
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
