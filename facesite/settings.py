@@ -1,6 +1,7 @@
 """Settings for facesite. Every value comes from the environment (see README.md)."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_rq",
+    "axes",
     "identities",
     "pipeline",
     "recognition",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "facesite.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out login into the lockout page; keep it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "facesite.urls"
@@ -109,8 +114,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# ModelBackend with a user's permissions read in one query (every page checks a role).
-AUTHENTICATION_BACKENDS = ["facesite.backends.RoleBackend"]
+# django-axes refuses a locked-out login before any password is checked; then ModelBackend
+# with a user's permissions read in one query (every page checks a role).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "facesite.backends.RoleBackend"]
+# Login throttling: after this many failed logins for one username, or from one address,
+# further attempts are refused until the cool-off has passed since the last failure. The
+# failures are rows in the database, so every web process sees the same count.
+FACESITE_LOGIN_FAILURES = envint("FACESITE_LOGIN_FAILURES", 5, minimum=1)
+FACESITE_LOGIN_COOLOFF_MINUTES = envint("FACESITE_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+# Behind a reverse proxy every request comes from the proxy's address: name the header
+# that carries the client's (e.g. X-Forwarded-For; its last address is the one the proxy saw).
+FACESITE_CLIENT_IP_HEADER = envstr("FACESITE_CLIENT_IP_HEADER", "")
+AXES_FAILURE_LIMIT = FACESITE_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=FACESITE_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "facesite.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "facesite.login_throttle.client_ip_address"
+# Failures only: successful logins would be a table that grows forever (the audit log
+# records what users do).
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
