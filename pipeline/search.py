@@ -74,27 +74,33 @@ def image_urls_collect(
 
 
 def _network_arguments(provider: SearchProvider, url: str) -> list[str]:
-    """Chromium arguments that keep the browser on the results page's host.
+    """Chromium arguments that keep the browser on the results page's host and the
+    provider's browser_hosts.
 
-    Unless FACESITE_SCRAPE_ALLOW_PRIVATE, that host must resolve to public addresses
-    only, and Chromium is told to use the address checked here, so the name cannot
-    resolve elsewhere when the browser looks it up again.
+    Unless FACESITE_SCRAPE_ALLOW_PRIVATE, each of those hosts must resolve to public
+    addresses only, and Chromium is told to use the address checked here, so a name
+    cannot resolve elsewhere when the browser looks it up again.
     """
-    parts = urlparse(url)
-    host = parts.hostname or ""
-    arguments = [f"--proxy-server={NOWHERE_PROXY}", f"--proxy-bypass-list=<-loopback>;{host}"]
+    hosts = [urlparse(url).hostname or "", *provider.browser_hosts]
+    bypass = ";".join(["<-loopback>", *hosts])
+    arguments = [f"--proxy-server={NOWHERE_PROXY}", f"--proxy-bypass-list={bypass}"]
     if settings.FACESITE_SCRAPE_ALLOW_PRIVATE:
         return arguments
+    rules = ",".join(f"MAP {host} {_checked_address(provider, host)}" for host in hosts)
+    return [*arguments, f"--host-resolver-rules={rules}"]
+
+
+def _checked_address(provider: SearchProvider, host: str) -> str:
+    """A public address of host, as Chromium writes it, or FacesiteError."""
     try:
-        address = public_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))[0]
+        address = public_addresses(host, 443)[0]
     except AddressRefused as refusal:
         raise FacesiteError(f"{provider.label}'s results page is not searched: {refusal}.") from None
     except OSError:
         raise FacesiteError(
             f"{provider.label}'s results page is not searched: {host} has no address."
         ) from None
-    mapped = f"[{address}]" if ":" in address else address
-    return [*arguments, f"--host-resolver-rules=MAP {host} {mapped}"]
+    return f"[{address}]" if ":" in address else address
 
 
 def _chromium_start(profile_dir: Path, network_arguments: list[str]):

@@ -2,6 +2,7 @@
 host, and with FACESITE_SCRAPE_ALLOW_PRIVATE off a private image URL is a counted failure
 while the job goes on."""
 
+import json
 import socket
 
 import pytest
@@ -38,6 +39,19 @@ def test_the_browser_does_not_load_what_the_page_asks_of_another_host(
     assert job_run.summary["images"] == EXPECTED_IMAGES
     # The results page's image on localhost (the same server under another name) never loaded.
     assert search_site.requests["/internal/status.png"] == 0
+
+
+def test_a_host_the_provider_names_in_browser_hosts_is_reached(
+    admin_web, rq_queues, scrape_providers, search_site
+):
+    providers = json.loads(scrape_providers.read_text())
+    providers[0]["browser_hosts"] = ["localhost"]
+    scrape_providers.write_text(json.dumps(providers))
+
+    job_run = scrape(admin_web)
+
+    assert job_run.status == "finished", job_run.error
+    assert search_site.requests["/internal/status.png"] == 1
 
 
 def test_a_search_site_in_the_private_network_is_not_opened(
