@@ -188,6 +188,10 @@ FACESITE_REVIEW_LEASE_SECONDS = envint("FACESITE_REVIEW_LEASE_SECONDS", 300, min
 FACESITE_REVIEW_CONSENSUS = envint("FACESITE_REVIEW_CONSENSUS", 2, minimum=1)
 # A JSON file of search providers that add to or replace the Google and Bing presets.
 FACESITE_SCRAPE_PROVIDERS = envstr("FACESITE_SCRAPE_PROVIDERS", "")
+# Scraping reaches public addresses only: a results page must not make the server fetch
+# from its own network (loopback, private, link-local such as cloud metadata). On for a
+# search site inside your network, as the tests' own site on 127.0.0.1.
+FACESITE_SCRAPE_ALLOW_PRIVATE = envbool("FACESITE_SCRAPE_ALLOW_PRIVATE", False)
 # Readiness of an identity for training (the original project's 30 minimum, 50 target).
 FACESITE_MIN_APPROVED_FACES = envint("FACESITE_MIN_APPROVED_FACES", 30, minimum=1)
 FACESITE_TARGET_APPROVED_FACES = envint("FACESITE_TARGET_APPROVED_FACES", 50, minimum=1)

@@ -21,6 +21,15 @@ def jpeg_bytes(width: int = 64, height: int = 64, color=(200, 150, 120), comment
     return buffer.getvalue()
 
 
+def multi_picture_jpeg(path) -> bytes:
+    """A phone's multi-picture JPEG (MPO) of a photo file: the photo, then a second picture."""
+    with Image.open(path) as image:
+        first = image.convert("RGB")
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[first.rotate(90)])
+    return buffer.getvalue()
+
+
 def make_identity(name: str | None = None, **fields) -> Identity:
     return Identity.objects.create(name=name or f"Person {next(_counter)}", **fields)
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from facesite.errors import FacesiteError
-from identities.images import DecodedImage, ImageRejected, image_byte_size_check, image_decode
+from identities.images import DecodedImage, image_byte_size_check, image_decode
 from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
 from recognition.embedders.base import Embedder
 from recognition.embedders.facenet import facenet_embedder
@@ -65,12 +65,7 @@ class Timings:
 
 def photo_decode(data: bytes) -> DecodedImage:
     """Decode an upload by its content (never its name or content type), or ImageRejected."""
-    decoded = image_decode(data)
-    if decoded.format not in UPLOAD_FORMATS:
-        raise ImageRejected(
-            f"This is a {decoded.format} image; upload a JPEG, PNG or WebP photo.", "unsupported"
-        )
-    return decoded
+    return image_decode(data, formats=UPLOAD_FORMATS)
 
 
 def photo_faces(pixels: np.ndarray) -> list[DetectedFace]:
