@@ -133,6 +133,8 @@ AXES_CLIENT_IP_CALLABLE = "facesite.login_throttle.client_ip_address"
 # Failures only: successful logins would be a table that grows forever (the audit log
 # records what users do).
 AXES_DISABLE_ACCESS_LOG = True
+# Its start-up banner would open every manage.py command's output.
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
