@@ -242,6 +242,8 @@ DETECTORS: dict[str, Callable[[], FaceDetector]] = {
 # face in 98.5% of CelebA photos against 92.2% for haar, with fewer false faces, at half
 # the speed (2 photos/s on 2 cores), which a scrape waiting on downloads hardly notices.
 DEFAULT_DETECTOR = MtcnnDetector.name
+# For the recognize and verify pages and the API.
+RECOGNITION_DETECTOR = MtcnnDetector.name
 
 
 def detector_get(name: str) -> FaceDetector:

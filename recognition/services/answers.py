@@ -72,6 +72,7 @@ class FaceAnswer(TypedDict):
 
     number: Annotated[int, "1 for the largest face, then smaller ones"]
     box: Box
+    detector: Annotated[str, "The face detector that found the face, e.g. yunet"]
     detector_confidence: float | None
     landmarks: Annotated[dict[str, list[int]], "Named points in photo pixels, e.g. left_eye: [x, y]"]
     gallery: Answer
@@ -84,6 +85,7 @@ def face_answer(
     return {
         "number": number,
         "box": box_answer(face),
+        "detector": face.detector,
         "detector_confidence": face.confidence,
         # Kept so a face added to an identity from the result is cut as an import would
         # cut it, eyes levelled when FACESITE_CROP_ALIGN_EYES says so.
