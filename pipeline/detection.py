@@ -173,20 +173,22 @@ class YunetDetector:
 
     A small convolutional network compiled into the wheel with its weights, so nothing is
     downloaded; it scores each face and places the same five landmarks as MTCNN, in the
-    same order, at about a tenth of MTCNN's time on a CPU.
+    same order. An import with it runs about seven times as many photos a second.
     """
 
     name = "yunet"
     locates_faces = True
-    # yuface's score is 0-100. Its own default keeps 50; on the CelebA subset nearly every
-    # box under 70 was a poster, a hand or a face in the crowd.
+    # yuface's score is 0-100 and its own default keeps 50. 0.7 was set beforehand, not
+    # tuned: with it YuNet finds a face in 99.9% of the CelebA subset's photos, and of its
+    # faces MTCNN does not find, the few that are not faces score 0.70-0.74.
     min_confidence = 0.7
-    # The network was trained on images up to 640 pixels; larger copies cost more and
-    # find no more faces large enough to review.
+    # yuface warns that sides over 960 pixels detect worse, and its time grows with the
+    # pixels, so it looks at a smaller copy than the other detectors.
     max_side = 640
     landmark_names = MtcnnDetector.landmark_names
-    # OpenMP threads of yuface's own libgomp: one is faster than two on a 2-core worker
-    # (see the README), since the worker's other process uses the second core.
+    # OpenMP threads of yuface's own libgomp. On the busy 2-core machine one thread ran
+    # six times as many photos a second as two (see the README): with the other core
+    # taken by other work, a second thread mostly waits for it.
     threads = 1
 
     def __init__(self) -> None:
@@ -239,14 +241,16 @@ DETECTORS: dict[str, Callable[[], FaceDetector]] = {
 }
 
 # Which detector each path uses unless told (README, "Face detectors", has the figures).
-# YuNet is five to seven times faster than MTCNN and finds a face in as many CelebA
-# photos, but FaceNet scores 0.3 points lower on LFW with its boxes (98.68% against
-# 98.97%), under the 98.9% a new default must reach. So MTCNN stays wherever the faces
-# found feed recognition: scraping, zip uploads, re-cropping and recognition itself.
+# YuNet imports seven to eight times as many photos a second as MTCNN and finds a face
+# in more CelebA photos (99.9% against 99.1%), but FaceNet scores 0.3 points lower on
+# LFW with its boxes (98.68% against 98.97%), under the 98.9% a new default must reach.
+# So MTCNN stays wherever the faces found feed recognition: scraping, zip uploads,
+# re-cropping and recognition itself.
 DEFAULT_DETECTOR = MtcnnDetector.name
 RECOGNITION_DETECTOR = MtcnnDetector.name
 # `manage.py import_faces`, for large folders, was Haar's for its speed: YuNet is faster
-# still (14 against 4 photos/s) and finds a face in more photos (100% against 92%).
+# still (20 against 4 photos/s on 400 CelebA photos) and finds a face in more of them
+# (100% against 92%).
 IMPORT_COMMAND_DETECTOR = YunetDetector.name
 
 
