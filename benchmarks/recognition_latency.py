@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/recognition_latency.py          # gallery of 10,000, small CNN active
     .venv/bin/python benchmarks/recognition_latency.py --model none --gallery 100000
     .venv/bin/python benchmarks/recognition_latency.py --gallery-embedder active-model
+    .venv/bin/python benchmarks/recognition_latency.py --model none --detectors mtcnn,yunet
 
 1. Migrate a scratch SQLite database and fill the gallery with --gallery random unit
    embeddings (search time depends on the gallery's size, not on what the vectors say).
@@ -14,7 +15,9 @@
 3. Compose the photo: a CelebA photo scaled to 400 pixels high on a 640x480 grey canvas.
 4. Warm up (model loads, graph builds), then time --runs calls of photo_recognize, the
    whole service the upload page and the API call: decode, detect, chip, embed, gallery
-   search, model prediction, storing the result (and the expired-result cleanup).
+   search, model prediction, storing the result (and the expired-result cleanup). With
+   several --detectors, recognition uses each in turn, run by run, so a change in the
+   machine's load falls on each alike.
 5. Time drawing each figure of the face from scratch (no cache), --figure-runs times.
 """
 
@@ -44,6 +47,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--figure-runs", type=int, default=3)
     parser.add_argument("--photo", type=Path, default=DEFAULT_PHOTO, help="a photo with one face")
+    parser.add_argument(
+        "--detectors", help="comma-separated detectors to compare (default: the one recognition uses)"
+    )
     parser.add_argument(
         "--gallery-embedder",
         default="facenet",
@@ -123,24 +129,36 @@ def percentiles(milliseconds: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def recognition_measure(data: bytes, user, runs: int):
-    from recognition.services.uploads import Timings, photo_recognize
+def recognition_measure(data: bytes, user, runs: int, detectors: list[str]):
+    from unittest import mock
 
-    for _ in range(3):
-        result = photo_recognize(data=data, user=user, keep=False)
-    assert len(result.faces) == 1, f"expected one face, found {len(result.faces)}"
-    totals, stages = [], []
+    from recognition.services import uploads
+
+    def recognize(detector: str, timings=None):
+        with mock.patch.object(uploads, "RECOGNITION_DETECTOR", detector):
+            return uploads.photo_recognize(data=data, user=user, keep=False, timings=timings)
+
+    for detector in detectors:
+        for _ in range(3):
+            result = recognize(detector)
+        assert len(result.faces) == 1, f"{detector}: expected one face, found {len(result.faces)}"
+    totals, stages = {name: [] for name in detectors}, {name: [] for name in detectors}
     for _ in range(runs):
-        timings = Timings()
-        started = time.perf_counter()
-        result = photo_recognize(data=data, user=user, keep=False, timings=timings)
-        totals.append((time.perf_counter() - started) * 1000)
-        stages.append(timings.stages)
-    p50, p95 = percentiles(totals)
-    print(f"\nrecognize, {runs} runs (ms): p50 {p50:.0f}  p95 {p95:.0f}  max {max(totals):.0f}")
-    for stage in stages[0]:
-        stage_p50, stage_p95 = percentiles([each[stage] * 1000 for each in stages])
-        print(f"  {stage:<10} p50 {stage_p50:7.1f}  p95 {stage_p95:7.1f}")
+        for detector in detectors:
+            timings = uploads.Timings()
+            started = time.perf_counter()
+            result = recognize(detector, timings)
+            totals[detector].append((time.perf_counter() - started) * 1000)
+            stages[detector].append(timings.stages)
+    for detector in detectors:
+        p50, p95 = percentiles(totals[detector])
+        slowest = max(totals[detector])
+        print(
+            f"\nrecognize with {detector}, {runs} runs (ms): p50 {p50:.0f}  p95 {p95:.0f}  max {slowest:.0f}"
+        )
+        for stage in stages[detector][0]:
+            stage_p50, stage_p95 = percentiles([each[stage] * 1000 for each in stages[detector]])
+            print(f"  {stage:<10} p50 {stage_p50:7.1f}  p95 {stage_p95:7.1f}")
     return result
 
 
@@ -190,7 +208,12 @@ def main() -> None:
         user = get_user_model().objects.create_user("bench")
         data = photo_compose(options.photo)
         print(f"photo: 640x480 JPEG, {len(data):,} bytes, from {options.photo.name}")
-        result = recognition_measure(data, user, options.runs)
+        from pipeline.detection import RECOGNITION_DETECTOR
+
+        detectors = options.detectors.split(",") if options.detectors else [RECOGNITION_DETECTOR]
+        print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} before the runs")
+        result = recognition_measure(data, user, options.runs, detectors)
+        print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} after the runs")
         figures_measure(result, options.figure_runs)
     sys.stdout.flush()
 

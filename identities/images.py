@@ -5,6 +5,7 @@ import warnings
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from PIL import Image, ImageOps
 
@@ -82,7 +83,8 @@ def image_decode(data: bytes, *, formats: Collection[str] = tuple(SUPPORTED_FORM
     3. Refuse images whose declared size exceeds FACESITE_MAX_IMAGE_PIXELS before
        decoding their pixels (decompression bombs).
     4. Decode fully, so truncated files are caught here and not later.
-    5. Apply the EXIF orientation and convert to RGB.
+    5. Apply the EXIF orientation and convert to 8-bit RGB (grey, alpha, palette, CMYK
+       and 16-bit images alike).
     """
     image_byte_size_check(len(data))
     if not data:
@@ -111,8 +113,26 @@ def image_decode(data: bytes, *, formats: Collection[str] = tuple(SUPPORTED_FORM
         image.load()
     except Exception:
         raise ImageRejected("Image data is truncated or corrupt.", "truncated") from None
-    oriented = ImageOps.exif_transpose(image).convert("RGB")
+    oriented = _eight_bit(ImageOps.exif_transpose(image)).convert("RGB")
     return DecodedImage(oriented, image_format, SUPPORTED_FORMATS[image_format])
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """A 16-bit, 32-bit or float grey image as 8-bit grey; other images as they are.
+
+    Pillow's own conversion clips such values at 255, which turns a 16-bit photo white.
+    16-bit values are scaled from their full range; 32-bit and float images, whose range
+    the file does not say, from their darkest to their lightest pixel.
+    """
+    if image.mode not in {"I;16", "I;16B", "I;16L", "I;16N", "I", "F"}:
+        return image
+    values = np.asarray(image, dtype=np.float64)
+    if image.mode.startswith("I;16"):
+        low, high = 0.0, 65535.0
+    else:
+        low, high = float(values.min()), float(values.max())
+    scaled = (values - low) * (255.0 / max(high - low, 1e-9))
+    return Image.fromarray(np.clip(np.rint(scaled), 0, 255).astype(np.uint8), mode="L")
 
 
 def stored_image_rgb(name: str) -> Image.Image:

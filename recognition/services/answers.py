@@ -72,6 +72,8 @@ class FaceAnswer(TypedDict):
 
     number: Annotated[int, "1 for the largest face, then smaller ones"]
     box: Box
+    # Results stored before faces named their detector have none.
+    detector: NotRequired[Annotated[str, "The face detector that found the face, e.g. mtcnn"]]
     detector_confidence: float | None
     landmarks: Annotated[dict[str, list[int]], "Named points in photo pixels, e.g. left_eye: [x, y]"]
     gallery: Answer
@@ -84,6 +86,7 @@ def face_answer(
     return {
         "number": number,
         "box": box_answer(face),
+        "detector": face.detector,
         "detector_confidence": face.confidence,
         # Kept so a face added to an identity from the result is cut as an import would
         # cut it, eyes levelled when FACESITE_CROP_ALIGN_EYES says so.

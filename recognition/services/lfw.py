@@ -33,18 +33,25 @@ def lfw_face(faces: list[DetectedFace], width: int, height: int) -> DetectedFace
 
 
 def lfw_paths_embed(
-    images_dir: Path, paths: list[str], *, cache_file: Path | None = None, log=None
+    images_dir: Path,
+    paths: list[str],
+    *,
+    detector_name: str = "mtcnn",
+    cache_file: Path | None = None,
+    log=None,
 ) -> np.ndarray:
-    """(N, 512) gallery embeddings of LFW images: MTCNN, chip(), embed_chips(), as an upload.
+    """(N, 512) gallery embeddings of LFW images: the detector, chip(), embed_chips(), as an upload.
 
     With cache_file, embeddings already there (an .npz of paths and vectors) are reused
-    and new ones added, so a rerun, or a run with more folds, embeds only what is new.
+    and new ones added, so a rerun, or a run with more folds, embeds only what is new. A
+    cache holds one detector's chips: one made with another detector or chip is refused.
     """
-    cached = _cache_read(cache_file)
+    embedder, detector = facenet_embedder(), detector_get(detector_name)
+    chip = _chip_description(embedder, detector_name)
+    cached = _cache_read(cache_file, chip)
     missing = [path for path in paths if path not in cached]
     if log:
         log(f"{len(paths) - len(missing)} from the cache, {len(missing)} to embed")
-    embedder, detector = facenet_embedder(), detector_get("mtcnn")
     for start in range(0, len(missing), 64):
         batch = missing[start : start + 64]
         chips = []
@@ -58,21 +65,37 @@ def lfw_paths_embed(
         cached.update(zip(batch, embedder.embed_chips(chips), strict=True))
         if log:
             log(f"embedded {min(start + 64, len(missing))}/{len(missing)}")
-        _cache_write(cache_file, cached)
+        _cache_write(cache_file, cached, chip)
     return np.stack([cached[path] for path in paths])
 
 
-def _cache_read(cache_file: Path | None) -> dict[str, np.ndarray]:
+def _chip_description(embedder, detector_name: str) -> str:
+    return f"{detector_name} {embedder.box_fits.get(detector_name, 'box as found')} margin {embedder.margin}"
+
+
+# Caches written before they recorded their chip were all MTCNN's.
+_UNRECORDED_CHIP = "mtcnn box as found margin 0.13"
+
+
+def _cache_read(cache_file: Path | None, chip: str) -> dict[str, np.ndarray]:
     if cache_file is None or not Path(cache_file).exists():
         return {}
     stored = np.load(cache_file)
+    stored_chip = str(stored["chip"]) if "chip" in stored else _UNRECORDED_CHIP
+    if stored_chip != chip:
+        raise FacesiteError(
+            f"{cache_file} holds embeddings of other chips ({stored_chip}), not of {chip}; "
+            "give each detector its own --cache file."
+        )
     return dict(zip(stored["paths"].tolist(), stored["vectors"], strict=True))
 
 
-def _cache_write(cache_file: Path | None, cached: dict[str, np.ndarray]) -> None:
+def _cache_write(cache_file: Path | None, cached: dict[str, np.ndarray], chip: str) -> None:
     if cache_file is None or not cached:
         return
     # Written beside and renamed, so an interrupted run never leaves a broken cache.
     # A file object, so NumPy adds no .npz to a cache named without it.
     with atomic_path(cache_file) as partial, partial.open("wb") as cache:
-        np.savez(cache, paths=np.array(list(cached)), vectors=np.stack(list(cached.values())))
+        np.savez(
+            cache, paths=np.array(list(cached)), vectors=np.stack(list(cached.values())), chip=np.array(chip)
+        )

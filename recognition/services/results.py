@@ -15,7 +15,7 @@ from identities.images import image_decode
 from identities.models import AuditEvent, SourceImage
 from identities.storage import content_store, sha256_hex
 from pipeline.cropping import difference_hash, face_crop_stored
-from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
+from pipeline.detection import DetectedFace, detector_get
 from pipeline.importer import CROP_JPEG_QUALITY, FaceFound, faces_store
 from recognition.models import RecognitionResult
 
@@ -118,12 +118,15 @@ def result_face_add(*, result: RecognitionResult, number: int, identity, actor):
     box = recognized["box"]
     # Results stored before landmarks were kept have none; the crop is then not levelled.
     landmarks = {name: tuple(point) for name, point in recognized.get("landmarks", {}).items()}
-    detected = DetectedFace(box["left"], box["top"], box["width"], box["height"], landmarks=landmarks)
+    # Results stored before the detector was kept were all found by MTCNN.
+    detector = detector_get(recognized.get("detector", "mtcnn"))
+    detected = DetectedFace(
+        box["left"], box["top"], box["width"], box["height"], landmarks=landmarks, detector=detector.name
+    )
     crop = face_crop_stored(decoded.image, detected)
     buffer = io.BytesIO()
     crop.save(buffer, "JPEG", quality=CROP_JPEG_QUALITY)
     found = FaceFound(detected, buffer.getvalue(), difference_hash(crop))
-    detector = detector_get(DEFAULT_DETECTOR)
     sha256 = sha256_hex(data)
     with transaction.atomic():
         source_image, _ = SourceImage.objects.get_or_create(

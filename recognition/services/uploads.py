@@ -26,7 +26,7 @@ from django.utils.datastructures import MultiValueDict
 
 from facesite.errors import FacesiteError
 from identities.images import DecodedImage, image_byte_size_check, image_decode
-from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
+from pipeline.detection import RECOGNITION_DETECTOR, DetectedFace, detector_get
 from recognition.embedders.base import Embedder
 from recognition.embedders.facenet import facenet_embedder
 from recognition.gallery.cache import EMBEDDER
@@ -69,8 +69,8 @@ def photo_decode(data: bytes) -> DecodedImage:
 
 
 def photo_faces(pixels: np.ndarray) -> list[DetectedFace]:
-    """Every face the default detector finds, largest first."""
-    faces = detector_get(DEFAULT_DETECTOR).detect(pixels)
+    """Every face recognition's detector finds, largest first."""
+    faces = detector_get(RECOGNITION_DETECTOR).detect(pixels)
     return sorted(faces, key=lambda face: face.width * face.height, reverse=True)
 
 
@@ -95,7 +95,7 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
     """Decode a photo and answer for each face; raises ImageRejected or NoFaceFound.
 
     1. Decode by content: JPEG, PNG or WebP, within the byte and pixel limits.
-    2. Detect every face (MTCNN), largest first; none at all is NoFaceFound.
+    2. Detect every face (RECOGNITION_DETECTOR), largest first; none at all is NoFaceFound.
     3. Cut each face's FaceNet chip, and its stored-crop cut if an image model is active.
     4. Embed each face with the embedder the gallery searches with (FaceNet, or the active
        model's layer before the softmax; see gallery_search_embedder) in one call, and
