@@ -1,5 +1,6 @@
 """Settings for facesite. Every value comes from the environment (see README.md)."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -13,12 +14,17 @@ VAR_DIR = Path(envstr("FACESITE_VAR_DIR", str(BASE_DIR / "var")))
 
 
 def _development_secret_key() -> str:
-    """Generate a key once and keep it under var/, so sessions survive restarts."""
+    """Generate a key once and keep it under var/, so sessions survive restarts.
+
+    var/ and the key are private from the moment they exist (0o700, 0o600): writing the
+    key and then narrowing its mode would leave a moment in which others could read it.
+    """
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as written:
+            written.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -144,7 +150,8 @@ RQ_QUEUES = {
     "train": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 24 * 3600},
 }
 # Jobs are enqueued only once the transaction that asked for them has committed.
-RQ = {"COMMIT_MODE": "on_db_commit"}
+# SupervisedWorker: a killed worker takes its work horse (the job's process) with it.
+RQ = {"COMMIT_MODE": "on_db_commit", "WORKER_CLASS": "pipeline.worker.SupervisedWorker"}
 
 # Images: limits applied to every file that enters (imports, scrapes, uploads).
 FACESITE_MAX_IMAGE_BYTES = envint("FACESITE_MAX_IMAGE_BYTES", 25 * 1024 * 1024, minimum=1)
@@ -189,6 +196,9 @@ if FACESITE_GALLERY_EMBEDDER not in GALLERY_EMBEDDERS:
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Stored faces and photos are personal data: only the account that runs the site reads them.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 LOGGING = {
     "version": 1,
