@@ -58,10 +58,13 @@ def _compare_rows(compared: list[ModelVersion]) -> list[tuple[str, list]]:
     rows = [
         ("Dataset", [str(model.dataset) for model in compared]),
         ("Status", [model.get_status_display() for model in compared]),
-        ("Test top-1", [model.metrics.get("top1") for model in compared]),
-        ("Test top-5", [model.metrics.get("top5") for model in compared]),
-        ("Unknown rejection rate", [model.metrics.get("unknown_rejection_rate") for model in compared]),
-        ("Unknown threshold", [model.unknown_threshold for model in compared]),
+        ("Test top-1", [_rounded(model.metrics.get("top1")) for model in compared]),
+        ("Test top-5", [_rounded(model.metrics.get("top5")) for model in compared]),
+        (
+            "Unknown rejection rate",
+            [_rounded(model.metrics.get("unknown_rejection_rate")) for model in compared],
+        ),
+        ("Unknown threshold", [_rounded(model.unknown_threshold) for model in compared]),
         ("Epochs trained", [len(model.history) for model in compared]),
         ("Classes", [len(model.classes) for model in compared]),
     ]
@@ -70,6 +73,11 @@ def _compare_rows(compared: list[ModelVersion]) -> list[tuple[str, list]]:
         for name in names
     ]
     return rows
+
+
+def _rounded(value: float | None) -> float | None:
+    # Three decimals, as the model pages show them: 0.508, not 0.5079751014709473.
+    return None if value is None else round(value, 3)
 
 
 @role_required(MANAGE)

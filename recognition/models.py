@@ -96,6 +96,17 @@ class ModelVersion(models.Model):
     def is_busy(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.TRAINING)
 
+    @property
+    def epochs_text(self) -> str:
+        """Epochs trained against the most allowed: "5 of at most 30" while training,
+        "stopped early after 5 of at most 30" once training ended before the last."""
+        trained, most = len(self.history), self.config.get("epochs")
+        if not most:
+            return str(trained)
+        if self.is_busy or trained >= most:
+            return f"{trained} of at most {most}"
+        return f"stopped early after {trained} of at most {most}"
+
 
 class FaceEmbedding(models.Model):
     """A face's embedding from one embedder: the gallery that identification searches.
