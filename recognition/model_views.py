@@ -130,6 +130,9 @@ def model_status(request, pk: int):
             "history": model_version.history,
             "step": job.current_step if job else "",
             "job_status": job.status if job else None,
+            "job_status_display": job.get_status_display().lower() if job else "",
+            "class_count": len(model_version.classes),
+            "epochs_text": model_version.epochs_text,
             "error": job.error if job else "",
         }
     )
@@ -148,6 +151,11 @@ def model_figure(request, pk: int, name: str):
 @role_required(MANAGE)
 def model_activate(request, pk: int):
     model_version = get_object_or_404(ModelVersion, pk=pk)
+    if model_version.chance_warning and request.POST.get("confirmed") != "1":
+        # A model no better than guessing is activated only once the admin has read why.
+        return render(
+            request, "recognition/models/model_activate_confirm.html", {"model_version": model_version}
+        )
     try:
         registry.model_version_activate(model_version=model_version, actor=request.user)
     except FacesiteError as error:

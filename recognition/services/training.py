@@ -52,7 +52,8 @@ def model_version_create(
         raise FacesiteError(
             f"{dataset} is {dataset.get_status_display().lower()}; only a ready dataset can be trained on."
         )
-    if len(dataset_classes(dataset)) < 2:
+    classes = dataset_classes(dataset)
+    if len(classes) < 2:
         raise FacesiteError(f"{dataset} has fewer than two identities; a classifier needs at least two.")
     with transaction.atomic():
         model_version = ModelVersion.objects.create(
@@ -60,6 +61,8 @@ def model_version_create(
             dataset=dataset,
             architecture=config.architecture,
             config=config.to_json(),
+            # Known from the dataset: the page shows them while the job waits for a worker.
+            classes=classes,
             created_by=actor if actor and actor.is_authenticated else None,
         )
         model_version.artifact_dir = f"models/{model_version.pk}"
