@@ -194,6 +194,13 @@ if FACESITE_GALLERY_EMBEDDER not in GALLERY_EMBEDDERS:
         f"got {FACESITE_GALLERY_EMBEDDER!r}."
     )
 
+# Each web process loads the networks of recognition and the augmentation preview in a
+# background thread once it has started (recognition/services/warmup.py), so the first
+# recognition does not wait 20-30 s for them. It takes the memory the first recognition
+# would take anyway (about 2 GiB per web process; benchmarks/warm_up.py).
+FACESITE_WARM_MODELS = envbool("FACESITE_WARM_MODELS", True)
+FACESITE_WARM_UP = ["recognition.services.warmup.models_warm"] if FACESITE_WARM_MODELS else []
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Stored faces and photos are personal data: only the account that runs the site reads them.

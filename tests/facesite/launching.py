@@ -89,6 +89,8 @@ def running_site(tmp_path: Path, **environment: str) -> Iterator[RunningSite]:
                 "FACESITE_VAR_DIR": str(var_dir),
                 "FACESITE_ADMIN_PASSWORD": "launch-test-password",
                 "PYTHONUNBUFFERED": "1",
+                # Each web process would load TensorFlow's networks, which these tests never use.
+                "FACESITE_WARM_MODELS": "0",
                 **environment,
             },
             stdout=log,
