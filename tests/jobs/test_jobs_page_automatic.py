@@ -18,5 +18,6 @@ def test_gallery_updates_are_hidden_until_the_filter_is_turned_off(admin_web, rq
 
     assert list(by_default.context["page"]) == [scrape]
     assert "Show gallery updates" in by_default.content.decode()
+    assert "1 job (1 gallery update hidden)" in by_default.content.decode()
     assert set(shown) == {scrape, gallery}
     assert list(by_kind) == [gallery]
