@@ -14,7 +14,7 @@
 3. Run each phase in --phases, REVIEWERSxTHINK_MS (default: 1 reviewer with no pauses,
    for the service time; 20 at a person's pace of about a second a crop; 20 with no
    pauses, to show where the server saturates). Each reviewer client is a thread with
-   its own session and keep-alive connection. For --seconds it repeats: GET
+   its own session and keep-alive connection. For --seconds it repeats: POST
    /review/batch/?prefer=<identity on screen> (the next batch, leased), then one POST
    /review/decisions/ per crop, as the page sends decisions while a person works. It
    pauses before each decision (random, averaging THINK_MS) and starts at a random
@@ -227,7 +227,7 @@ def client_run(
     identity_id = ""
     while time.monotonic() < stop_at:
         # As the page does: ask for more of the identity on screen first.
-        status, content, elapsed = client.request("GET", f"/review/batch/?prefer={identity_id}")
+        status, content, elapsed = client.request("POST", f"/review/batch/?prefer={identity_id}")
         if status != 200:
             failures += 1
             continue

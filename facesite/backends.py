@@ -1,4 +1,9 @@
-"""The authentication backend: Django's ModelBackend, with permissions in one query."""
+"""The authentication backend: Django's ModelBackend, with permissions in one query.
+
+Roles are the only source of power: a superuser flag grants nothing (see
+facesite.roles.superuser_flag_clear, which keeps it off, as Django's own
+User.has_perm would otherwise grant a superuser everything before asking a backend).
+"""
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
@@ -16,9 +21,7 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.all()
-            if not user_obj.is_superuser:
-                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            permissions = Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
             names = permissions.values_list("content_type__app_label", "codename").order_by()
             user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in names}
         return user_obj._perm_cache

@@ -37,6 +37,16 @@ def roles_sync(**kwargs) -> None:
         group.permissions.set(permissions)
 
 
+def superuser_flag_clear(sender, instance, **kwargs) -> None:
+    """Keep every account's superuser flag off (pre_save), so roles are the one source of power.
+
+    Django's User.has_perm grants an active superuser everything without asking a backend,
+    and the site has no use for the flag: Django's admin is not installed. `createsuperuser`
+    therefore makes a plain account; give it roles on the Users page.
+    """
+    instance.is_superuser = False
+
+
 def user_roles(user) -> list[str]:
     return [role for role in ROLE_PERMISSIONS if user.groups.filter(name=role).exists()]
 

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_rq",
+    "axes",
     "identities",
     "pipeline",
     "recognition",
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "facesite.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out login into the lockout page; keep it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "facesite.urls"
@@ -115,8 +120,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# ModelBackend with a user's permissions read in one query (every page checks a role).
-AUTHENTICATION_BACKENDS = ["facesite.backends.RoleBackend"]
+# django-axes refuses a locked-out login before any password is checked; then ModelBackend
+# with a user's permissions read in one query (every page checks a role).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "facesite.backends.RoleBackend"]
+# Login throttling: after this many failed logins for one username, or from one address,
+# further attempts are refused until the cool-off has passed since the last failure. The
+# failures are rows in the database, so every web process sees the same count.
+FACESITE_LOGIN_FAILURES = envint("FACESITE_LOGIN_FAILURES", 5, minimum=1)
+FACESITE_LOGIN_COOLOFF_MINUTES = envint("FACESITE_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+# Behind a reverse proxy every request comes from the proxy's address: name the header
+# that carries the client's (e.g. X-Forwarded-For; its last address is the one the proxy saw).
+FACESITE_CLIENT_IP_HEADER = envstr("FACESITE_CLIENT_IP_HEADER", "")
+AXES_FAILURE_LIMIT = FACESITE_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=FACESITE_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "facesite.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "facesite.login_throttle.client_ip_address"
+# Failures only: successful logins would be a table that grows forever (the audit log
+# records what users do).
+AXES_DISABLE_ACCESS_LOG = True
+# Its start-up banner would open every manage.py command's output.
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
@@ -173,6 +197,10 @@ FACESITE_REVIEW_LEASE_SECONDS = envint("FACESITE_REVIEW_LEASE_SECONDS", 300, min
 FACESITE_REVIEW_CONSENSUS = envint("FACESITE_REVIEW_CONSENSUS", 2, minimum=1)
 # A JSON file of search providers that add to or replace the Google and Bing presets.
 FACESITE_SCRAPE_PROVIDERS = envstr("FACESITE_SCRAPE_PROVIDERS", "")
+# Scraping reaches public addresses only: a results page must not make the server fetch
+# from its own network (loopback, private, link-local such as cloud metadata). On for a
+# search site inside your network, as the tests' own site on 127.0.0.1.
+FACESITE_SCRAPE_ALLOW_PRIVATE = envbool("FACESITE_SCRAPE_ALLOW_PRIVATE", False)
 # Readiness of an identity for training (the original project's 30 minimum, 50 target).
 FACESITE_MIN_APPROVED_FACES = envint("FACESITE_MIN_APPROVED_FACES", 30, minimum=1)
 FACESITE_TARGET_APPROVED_FACES = envint("FACESITE_TARGET_APPROVED_FACES", 50, minimum=1)

@@ -1,12 +1,15 @@
-"""User management for admins: accounts and the roles they hold."""
+"""User management for admins (accounts and the roles they hold) and a user's own password."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 
+from facesite.accounts import password_changed, sessions_end_except
 from facesite.forms import UserCreateForm, UserEditForm
 from facesite.roles import ADMIN, ROLE_PERMISSIONS, role_required, user_roles
 from identities.models import AuditEvent
@@ -40,6 +43,34 @@ def user_create(request):
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
 
 
+def _password_changed_record(request, user) -> None:
+    """After a new password is saved: end the user's other sessions, audit it, tell the apps."""
+    sessions_ended = sessions_end_except(user, request)
+    AuditEvent.record(
+        actor=request.user,
+        action="user.password_change",
+        target=user,
+        after={"sessions_ended": sessions_ended},
+    )
+    password_changed.send(sender=get_user_model(), user=user, actor=request.user)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A user's own password change; Django's view keeps this session, ours ends the others."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("overview")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            _password_changed_record(self.request, form.user)
+        messages.success(
+            self.request, "Password changed. Your other sessions have ended and your API tokens are revoked."
+        )
+        return response
+
+
 @role_required(MANAGE)
 def user_edit(request, pk: int):
     user = get_object_or_404(get_user_model(), pk=pk)
@@ -58,6 +89,8 @@ def user_edit(request, pk: int):
                 AuditEvent.record(
                     actor=request.user, action="user.change", target=user, before=before, after=after
                 )
+                if form.cleaned_data.get("new_password1"):
+                    _password_changed_record(request, user)
             messages.success(request, f"Saved {user.username}.")
             return redirect("user_list")
     return render(request, "accounts/user_form.html", {"form": form, "account": user})

@@ -2,6 +2,7 @@
 
 import io
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +20,9 @@ SUPPORTED_FORMATS = {
     "TIFF": "tif",
     "GIF": "gif",
 }
+# Phones save multi-picture JPEGs (MPO: a JPEG with more pictures after it); the first
+# picture is the photo, and every JPEG reader shows it, so such a file counts as a JPEG.
+FORMAT_ALIASES = {"MPO": "JPEG"}
 
 
 class ImageRejected(FacesiteError):
@@ -69,11 +73,12 @@ def image_byte_size_check(byte_size: int) -> None:
         )
 
 
-def image_decode(data: bytes) -> DecodedImage:
-    """Decode image bytes, or raise ImageRejected with a plain reason.
+def image_decode(data: bytes, *, formats: Collection[str] = tuple(SUPPORTED_FORMATS)) -> DecodedImage:
+    """Decode image bytes in one of formats, or raise ImageRejected with a plain reason.
 
     1. Refuse files over FACESITE_MAX_IMAGE_BYTES before reading them.
-    2. Identify the format from the content, never from a name or a header.
+    2. Identify the format from the content, never from a name or a header; a
+       multi-picture JPEG is a JPEG, of which the first picture is decoded.
     3. Refuse images whose declared size exceeds FACESITE_MAX_IMAGE_PIXELS before
        decoding their pixels (decompression bombs).
     4. Decode fully, so truncated files are caught here and not later.
@@ -92,11 +97,10 @@ def image_decode(data: bytes) -> DecodedImage:
         raise ImageRejected(
             "File is not an image, or its format is not recognised.", "not_an_image"
         ) from None
-    if image.format not in SUPPORTED_FORMATS:
-        supported = ", ".join(sorted(SUPPORTED_FORMATS))
-        raise ImageRejected(
-            f"Unsupported image format {image.format}; use one of {supported}.", "unsupported"
-        )
+    image_format = FORMAT_ALIASES.get(image.format, image.format)
+    if image_format not in formats:
+        accepted = ", ".join(sorted(formats))
+        raise ImageRejected(f"Unsupported image format {image.format}; use one of {accepted}.", "unsupported")
     max_pixels = settings.FACESITE_MAX_IMAGE_PIXELS
     width, height = image.size
     if width * height > max_pixels:
@@ -107,7 +111,6 @@ def image_decode(data: bytes) -> DecodedImage:
         image.load()
     except Exception:
         raise ImageRejected("Image data is truncated or corrupt.", "truncated") from None
-    image_format = image.format
     oriented = ImageOps.exif_transpose(image).convert("RGB")
     return DecodedImage(oriented, image_format, SUPPORTED_FORMATS[image_format])
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from facesite.errors import FacesiteError
 from identities.models import Identity
-from identities.services import identity_create, identity_name_normalize
+from identities.services import identity_create, identity_name_clean, identity_name_normalize
 
 
 @dataclass
@@ -51,14 +51,20 @@ def identity_names_import(*, names: list[str], actor) -> NameImportReport:
     1. Normalise each name as identity names are; a blank one is counted.
     2. A name met earlier in the list (in any case) is a duplicate.
     3. A name an identity already has (in any case) is reported, not created.
-    4. Otherwise the identity is created; a name refused (too long) is reported with why.
+    4. Otherwise the identity is created; a name refused (too long, a control character)
+       is reported with why.
     """
     report = NameImportReport()
     seen: set[str] = set()
     for raw_name in names:
-        name = identity_name_normalize(raw_name)
-        if not name:
+        if not identity_name_normalize(raw_name):
             report.blank += 1
+            continue
+        try:
+            name = identity_name_clean(raw_name)
+        except FacesiteError as error:
+            # Checked before the lookup below, which a name of a megabyte would break.
+            report.refused.append(str(error))
             continue
         if name.casefold() in seen:
             report.duplicates.append(name)

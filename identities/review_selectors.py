@@ -1,8 +1,8 @@
 """Reads for the review pages: reference strips, filter menus, admin batches, conflicts, votes."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from identities.models import Face, Identity, ReviewVote
+from identities.models import Face, Identity, ReviewLease, ReviewVote, SourceImage
 from identities.review_services import BATCH_SIZE
 
 REFERENCE_FACES = 12
@@ -12,6 +12,27 @@ def review_reference_face_ids(identity: Identity) -> list[int]:
     """The identity's latest approved faces, the strip a reviewer compares crops with."""
     approved = identity.faces.filter(status=Face.Status.APPROVED).order_by("-pk")
     return list(approved.values_list("pk", flat=True)[:REFERENCE_FACES])
+
+
+def _served_to(reviewer) -> Q:
+    """Faces a batch served to the reviewer: leased to them now or lately, or voted on by them."""
+    return Q(leases__reviewer=reviewer) | Q(votes__reviewer=reviewer)
+
+
+def review_face_visible(reviewer, face: Face) -> bool:
+    """Whether a reviewer's pages show this crop: a face of their batches or their votes, or
+    a reference face of an identity whose crops they hold."""
+    if Face.objects.filter(_served_to(reviewer), pk=face.pk).exists():
+        return True
+    holds_identity = ReviewLease.objects.filter(
+        reviewer=reviewer, face__identity_id=face.identity_id, face__status=Face.Status.PENDING
+    ).exists()
+    return holds_identity and face.pk in review_reference_face_ids(face.identity)
+
+
+def review_source_visible(reviewer, source_image: SourceImage) -> bool:
+    """Whether a reviewer's pages show this source photo: one of its faces was served to them."""
+    return Face.objects.filter(_served_to(reviewer), source_image=source_image).exists()
 
 
 def review_identity_choices(selected_id: int | None, limit: int = 200) -> list[Identity]:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
@@ -80,15 +80,21 @@ def _decision_check(decision: str, reason: str) -> None:
 
 
 @contextmanager
-def face_locked(face_id: int) -> Iterator[Face | None]:
+def face_locked(face_id: int, *, lease_of=None) -> Iterator[Face | None]:
     """Start a transaction, lock the face's row in it, and yield the face (None if deleted).
 
     Only the face row is locked: a claim, vote, undo or override of the same face waits
     here. Never its identity's row as well: see _identity_counts_refresh(). The
-    transaction commits when the block ends, a return inside it included.
+    transaction commits when the block ends, a return inside it included. With lease_of,
+    the face's `leased` says whether that reviewer holds a lease on it, read in the same query.
     """
+    faces = Face.objects.select_for_update().filter(pk=face_id)
+    if lease_of is not None:
+        faces = faces.annotate(
+            leased=Exists(ReviewLease.objects.filter(face=OuterRef("pk"), reviewer=lease_of))
+        )
     with transaction.atomic():
-        yield Face.objects.select_for_update().filter(pk=face_id).first()
+        yield faces.first()
 
 
 def _commit_without_disk_wait() -> None:
@@ -123,6 +129,12 @@ def _identity_with_work(
     return faces.order_by("pk").values_list("identity_id", flat=True).first()
 
 
+def _held_by(reviewer, *, now: datetime, origin: str, detector: str, exclude: set[int]) -> QuerySet[Face]:
+    """The pending faces whose active leases the reviewer holds, within the filters."""
+    faces = Face.objects.pending().filter(leases__reviewer=reviewer, leases__expires_at__gt=now)
+    return _filtered(faces.exclude(pk__in=exclude), origin=origin, detector=detector)
+
+
 def _batch_claim_for_identity(
     claimable: QuerySet[Face],
     *,
@@ -133,28 +145,26 @@ def _batch_claim_for_identity(
     exclude: set[int],
     size: int,
     now: datetime,
+    held: list[int] | None = None,
 ) -> tuple[list[int], list[Face]]:
     """Lease up to `size` faces of one identity to the reviewer; its own leases come first.
 
     Returns the ids of the faces whose leases were renewed, and the newly leased faces
     (with their identity and source image).
 
-    1. Renew the reviewer's active leases on this identity's pending faces (a reload or a
-       second tab shows the same undecided crops, not new ones).
+    1. Renew the reviewer's active leases on this identity's pending faces, `held` when
+       the caller read them already (a reload or a second tab shows the same undecided
+       crops, not new ones).
     2. Lock candidates in id order, skipping rows another transaction holds (PostgreSQL).
     3. Re-read the locked candidates and lease those that still need this reviewer.
     4. Repeat while the batch is short and candidates remain.
     """
     expires_at = now + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)
-    own_leases = ReviewLease.objects.active(now).filter(
-        reviewer=reviewer, face__identity_id=identity_id, face__status=Face.Status.PENDING
-    )
-    own_leases = own_leases.exclude(face_id__in=exclude)
-    if origin:
-        own_leases = own_leases.filter(face__source_image__origin=origin)
-    if detector:
-        own_leases = own_leases.filter(face__detector=detector)
-    held = list(own_leases.order_by("face_id").values_list("face_id", flat=True)[:size])
+    if held is None:
+        own_faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=exclude)
+        held = list(
+            own_faces.filter(identity_id=identity_id).order_by("pk").values_list("pk", flat=True)[:size]
+        )
     ReviewLease.objects.filter(reviewer=reviewer, face_id__in=held).update(expires_at=expires_at)
 
     claimed: list[Face] = []
@@ -200,6 +210,45 @@ def _candidates_lock(
     return list(locked[:wanted])
 
 
+def _held_first(reviewer, *, now: datetime, origin: str, detector: str, exclude: set[int], size: int):
+    """One identity the reviewer holds faces of (the lowest id) and up to `size` of those
+    faces, in one query: (None, []) when the reviewer holds none."""
+    faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=exclude)
+    rows = list(faces.order_by("identity_id", "pk").values_list("identity_id", "pk")[:size])
+    if not rows:
+        return None, []
+    identity_id = rows[0][0]
+    return identity_id, [pk for row_identity_id, pk in rows if row_identity_id == identity_id]
+
+
+def review_batch_held(
+    *,
+    reviewer,
+    identity_id: int | None = None,
+    origin: str = "",
+    detector: str = "",
+    exclude_face_ids: tuple[int, ...] | list[int] = (),
+    now: datetime | None = None,
+) -> ReviewBatch:
+    """The faces of one identity the reviewer holds under active leases: a read, no writes.
+
+    What the review page shows when it opens, so a reviewer who comes back within the
+    lease finds their crops, and opening the page takes nothing from the pool.
+    """
+    now = now or timezone.now()
+    faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=set(exclude_face_ids))
+    if identity_id is not None:
+        faces = faces.filter(identity_id=identity_id)
+    faces = faces.select_related("identity", "source_image").annotate(
+        lease_expires_at=Max("leases__expires_at")
+    )
+    held = list(faces.order_by("identity_id", "pk")[:BATCH_SIZE])
+    if not held:
+        return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
+    held = [face for face in held if face.identity_id == held[0].identity_id]
+    return ReviewBatch(held[0].identity, held, min(face.lease_expires_at for face in held))
+
+
 def review_batch_claim(
     *,
     reviewer,
@@ -214,8 +263,9 @@ def review_batch_claim(
     """Hand a reviewer up to `size` pending faces of one identity, each under a lease.
 
     1. With identity_id, serve only that identity. Otherwise try prefer_identity_id (the
-       identity on the reviewer's page, so a person works through one at a time), then
-       the identity of the first face in the pool this reviewer could take.
+       identity on the reviewer's page, so a person works through one at a time), else
+       an identity whose crops the reviewer still holds (they came back within the
+       lease), then the identity of the first face in the pool they could take.
     2. Faces in exclude_face_ids (decisions still on their way from the browser) are
        never served, so a crop is not shown twice while its vote travels.
     """
@@ -223,15 +273,22 @@ def review_batch_claim(
     exclude = set(exclude_face_ids)
     # Built once: each query below is a cheap clone of it.
     claimable = Face.objects.claimable_by(reviewer, now=now, consensus=settings.FACESITE_REVIEW_CONSENSUS)
-    held: list[int] = []
+    held: list[int] | None = None
     claimed: list[Face] = []
     with transaction.atomic():
         _commit_without_disk_wait()
         if identity_id is not None:
             identity_choices = [identity_id]
+        elif prefer_identity_id:
+            identity_choices = [prefer_identity_id] + [None] * _CLAIM_ATTEMPTS
         else:
-            identity_choices = [prefer_identity_id] if prefer_identity_id else []
-            identity_choices += [None] * _CLAIM_ATTEMPTS
+            # A reviewer back within the lease gets the crops they hold before new ones.
+            held_identity_id, held = _held_first(
+                reviewer, now=now, origin=origin, detector=detector, exclude=exclude, size=size
+            )
+            identity_choices = [held_identity_id] if held_identity_id else [None] * _CLAIM_ATTEMPTS
+        # With no prefer, what the reviewer holds was just read: none, if not on the first choice.
+        known_held = held
         for choice in identity_choices:
             if choice is None:
                 choice = _identity_with_work(claimable, origin=origin, detector=detector, exclude=exclude)
@@ -246,6 +303,7 @@ def review_batch_claim(
                 exclude=exclude,
                 size=size,
                 now=now,
+                held=known_held,
             )
             if held or claimed:
                 break
@@ -300,6 +358,10 @@ def _decided_message(face: Face) -> str:
     return f"Face {face.pk} was already {face.status} while you were deciding; your vote was not recorded."
 
 
+def _not_served_message(face: Face) -> str:
+    return f"Face {face.pk} is not in a batch you fetched; your vote was not recorded."
+
+
 def review_vote_record(
     *, reviewer, face_id: int, decision: str, reason: str = "", now: datetime | None = None
 ) -> ReviewOutcome:
@@ -308,13 +370,14 @@ def review_vote_record(
     1. Lock the face row.
     2. The same vote sent again (a retry after a lost answer) is answered as saved.
     3. A face decided meanwhile refuses the vote with a message and keeps its status.
-    4. Otherwise save the vote, release the reviewer's lease, tally the votes, and on a
+    4. A face the reviewer holds no lease on (never served to them by a batch) refuses it.
+    5. Otherwise save the vote, release the reviewer's lease, tally the votes, and on a
        decision free the other leases and record the status change.
-    5. After the commit, a decision recounts the identity's faces.
+    6. After the commit, a decision recounts the identity's faces.
     """
     _decision_check(decision, reason)
     now = now or timezone.now()
-    with face_locked(face_id) as face:
+    with face_locked(face_id, lease_of=reviewer) as face:
         if face is None:
             return ReviewOutcome.face_deleted(face_id)
         # One read serves the retry check and the tally.
@@ -328,6 +391,10 @@ def review_vote_record(
         if face.status != Face.Status.PENDING:
             ReviewLease.objects.filter(face=face, reviewer=reviewer).delete()
             return ReviewOutcome(face.pk, saved=False, status=face.status, message=_decided_message(face))
+        # Without a lease the face was never served to this reviewer by a batch. A lapsed
+        # lease still counts, so decisions kept in the browser while offline are not lost.
+        if not face.leased:
+            return ReviewOutcome(face.pk, saved=False, status=face.status, message=_not_served_message(face))
         ReviewVote.objects.create(face=face, reviewer=reviewer, decision=decision, reason=reason)
         after = {"decision": decision, "reason": reason} if reason else {"decision": decision}
         AuditEvent.record(actor=reviewer, action="review.vote", target=face, after=after)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from facesite.errors import FacesiteError
 from facesite.roles import role_required
@@ -126,18 +126,26 @@ def review_queue(request):
 
 
 @role_required(REVIEW)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def review_batch(request):
-    """The next batch of crops as an HTML fragment, leased to the reviewer."""
+    """Crops as an HTML fragment: GET shows those the reviewer holds, POST leases the next.
+
+    The filters travel in the query string either way.
+    """
     filters = ReviewFilterForm(request.GET).values()
-    batch = review_services.review_batch_claim(
-        reviewer=request.user,
-        identity_id=filters["identity_id"],
-        prefer_identity_id=filters["prefer_identity_id"],
-        origin=filters["origin"],
-        detector=filters["detector"],
-        exclude_face_ids=filters["exclude_face_ids"],
-    )
+    options = {
+        "reviewer": request.user,
+        "identity_id": filters["identity_id"],
+        "origin": filters["origin"],
+        "detector": filters["detector"],
+        "exclude_face_ids": filters["exclude_face_ids"],
+    }
+    if request.method == "POST":
+        batch = review_services.review_batch_claim(
+            prefer_identity_id=filters["prefer_identity_id"], **options
+        )
+    else:
+        batch = review_services.review_batch_held(**options)
     context = {
         "identity": batch.identity,
         "faces": batch.faces,
@@ -146,6 +154,7 @@ def review_batch(request):
         if batch.identity
         else [],
         "filtered": bool(filters["identity_id"] or filters["origin"] or filters["detector"]),
+        "claimed": request.method == "POST",
     }
     return _batch_render(request, context)
 

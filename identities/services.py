@@ -2,6 +2,7 @@
 
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -31,6 +32,14 @@ class IdentityNameTaken(FacesiteError):
         self.existing = existing
 
 
+class IdentityNamesRefused(FacesiteError):
+    """Names of a list that cannot be used, each problem with its line, as `problems`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class IdentityMergeReport:
     moved_faces: int
@@ -55,6 +64,48 @@ def identity_aliases_normalize(aliases: Iterable[str], *, name: str) -> str:
     return "\n".join(kept)
 
 
+def identity_name_clean(name: str) -> str:
+    """The normalized name, or FacesiteError if it is blank, too long or holds control characters.
+
+    Nothing here touches the database: it runs before any lookup by name, since a name
+    of a megabyte makes SQLite refuse a case-insensitive LIKE ("pattern too complex").
+    """
+    normalized = identity_name_normalize(name)
+    if not normalized:
+        if name.strip():
+            raise FacesiteError(f"{name.strip()[:40]!r} is no name: underscores count as spaces.")
+        raise FacesiteError("A name is required.")
+    max_length = Identity._meta.get_field("name").max_length
+    if len(normalized) > max_length:
+        raise FacesiteError(f"The name {normalized[:40]!r}… is too long (at most {max_length} characters).")
+    control = next((character for character in normalized if unicodedata.category(character) == "Cc"), None)
+    if control is not None:
+        raise FacesiteError(
+            f"The name {normalized[:40]!r} holds a control character (U+{ord(control):04X}); "
+            "a name is plain text."
+        )
+    return normalized
+
+
+def identity_names_clean(lines: list[str]) -> list[str]:
+    """The names on the lines that are not blank, or IdentityNamesRefused naming every bad line.
+
+    Callers check a whole list before creating anything, so a bad name on line 9 leaves
+    no identities from lines 1-8 behind.
+    """
+    names, problems = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            names.append(identity_name_clean(line))
+        except FacesiteError as error:
+            problems.append(f"Line {number}: {error}")
+    if problems:
+        raise IdentityNamesRefused(problems)
+    return names
+
+
 def _name_taken_error(name: str, *, exclude: Identity | None = None) -> FacesiteError:
     others = Identity.objects.filter(name__iexact=name)
     if exclude is not None:
@@ -64,13 +115,8 @@ def _name_taken_error(name: str, *, exclude: Identity | None = None) -> Facesite
 
 
 def _identity_name_check(name: str, *, exclude: Identity | None = None) -> str:
-    """The normalized name, or FacesiteError if it is blank, too long or another identity's."""
-    name = identity_name_normalize(name)
-    if not name:
-        raise FacesiteError("A name is required.")
-    max_length = Identity._meta.get_field("name").max_length
-    if len(name) > max_length:
-        raise FacesiteError(f"The name {name[:40]!r}… is too long (at most {max_length} characters).")
+    """The clean name (identity_name_clean), or FacesiteError if it is unusable or another identity's."""
+    name = identity_name_clean(name)
     others = Identity.objects.filter(name__iexact=name)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
@@ -113,8 +159,8 @@ def identity_create(*, name: str, actor=None, aliases: str = "", notes: str = ""
 
 
 def identity_get_or_create(*, name: str, actor=None) -> tuple[Identity, bool]:
-    """The identity with this name (any case), created if missing."""
-    normalized = identity_name_normalize(name)
+    """The identity with this name (any case), created if missing; FacesiteError for an unusable name."""
+    normalized = identity_name_clean(name)
     existing = Identity.objects.filter(name__iexact=normalized).first()
     if existing:
         return existing, False

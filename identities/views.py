@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from facesite.errors import FacesiteError
 from facesite.responses import stored_file_response
 from facesite.roles import role_required
-from identities import selectors, services
+from identities import review_selectors, selectors, services
 from identities.forms import (
     AuditFilterForm,
     IdentityForm,
@@ -23,17 +24,34 @@ MANAGE = "identities.manage_identities"
 IDENTITIES_PER_PAGE = 50
 FACES_PER_PAGE = 60
 EVENTS_PER_PAGE = 50
+OVERVIEW_EVENTS = 15
 # Numbers read best largest first; names read best A to Z.
 _SORTS_DESCENDING_FIRST = {"approved", "pending", "rejected", "created"}
 
 
+def _overview_events(user) -> list[AuditEvent] | None:
+    """What the overview's activity card may show this user: what their pages already show.
+
+    Admins read the whole audit log; reviewers their own votes and undos (their history
+    page); anyone else nothing (None hides the card), since votes name who decided what.
+    """
+    if user.has_perm(MANAGE):
+        events = selectors.audit_events()
+    elif user.has_perm("identities.review_faces"):
+        events = selectors.audit_events(actor_id=user.pk)
+    else:
+        return None
+    return selectors.audit_events_prepare(list(events[:OVERVIEW_EVENTS]))
+
+
 def overview(request):
-    events = selectors.audit_events_prepare(list(selectors.audit_events()[:15]))
+    events = _overview_events(request.user)
     context = {
         "totals": selectors.overview_totals(),
         "ready_identities": selectors.identities_ready(),
         "events": events,
         "readiness": selectors.readiness_thresholds(),
+        "has_role": request.user.groups.exists(),
     }
     return render(request, "identities/overview.html", context)
 
@@ -257,13 +275,22 @@ def audit_log(request):
 
 
 # Content-addressed files never change, so a browser may keep them, but only privately.
+# Admins see every image; a reviewer what their review pages show.
 @cache_control(private=True, max_age=86400, immutable=True)
-@role_required("identities.manage_identities", "identities.review_faces")
+@role_required(MANAGE, "identities.review_faces")
 def face_image(request, pk: int):
-    return stored_file_response(get_object_or_404(Face, pk=pk).file)
+    face = get_object_or_404(Face.objects.select_related("identity"), pk=pk)
+    if not request.user.has_perm(MANAGE) and not review_selectors.review_face_visible(request.user, face):
+        raise PermissionDenied("This crop is not in a batch of yours; fetch it from Review.")
+    return stored_file_response(face.file)
 
 
 @cache_control(private=True, max_age=86400, immutable=True)
-@role_required("identities.manage_identities", "identities.review_faces")
+@role_required(MANAGE, "identities.review_faces")
 def source_image_file(request, pk: int):
-    return stored_file_response(get_object_or_404(SourceImage, pk=pk).file)
+    source_image = get_object_or_404(SourceImage, pk=pk)
+    if not request.user.has_perm(MANAGE) and not review_selectors.review_source_visible(
+        request.user, source_image
+    ):
+        raise PermissionDenied("This photo holds no crop of a batch of yours; fetch one from Review.")
+    return stored_file_response(source_image.file)

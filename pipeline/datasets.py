@@ -506,6 +506,16 @@ def folder_name(name: str) -> str:
     return cleaned or "_"
 
 
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Google
+# Sheets (=HYPERLINK(...) leaks data, =cmd|... ran programs); OWASP's advice is a leading '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell that a spreadsheet shows as text, never evaluates as a formula."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
 def _export_entries(dataset: DatasetVersion) -> Iterator[tuple[DatasetItem, str]]:
     """Each item with its path in the export: <split>/<identity name>/<face id>.<ext>."""
     items = DatasetItem.objects.filter(dataset=dataset).order_by("split", "label", "pk")
@@ -527,17 +537,8 @@ def _export_write(dataset: DatasetVersion, add_file, add_manifest) -> tuple[int,
             continue
         with default_storage.open(item.file, "rb") as source:
             add_file(path, source)
-        writer.writerow(
-            [
-                item.face_id or "",
-                item.identity_id or "",
-                item.identity_name,
-                item.label,
-                item.split,
-                item.repeats,
-                path,
-            ]
-        )
+        row = [item.face_id or "", item.identity_id or "", item.identity_name, item.label, item.split]
+        writer.writerow([spreadsheet_safe(str(cell)) for cell in [*row, item.repeats, path]])
         written += 1
     add_manifest(manifest.getvalue())
     return written, missing

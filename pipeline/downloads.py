@@ -1,15 +1,22 @@
-"""Downloading images politely and safely: a rate limit, timeouts, a byte cap, retries.
+"""Downloading images politely and safely: a rate limit, timeouts, a byte cap, retries,
+and public addresses only (pipeline.addresses), checked on every connection, redirects
+included.
 
 Every way a download can fail ends as DownloadFailed with one of a few kinds, so a job
 counts its failures by kind and a network problem never crashes it.
 """
 
+import socket
 import threading
 import time
 
 import urllib3
+from django.conf import settings
 from urllib3 import exceptions as http_errors
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from pipeline.addresses import AddressRefused, public_addresses
 from pipeline.providers import SearchProvider
 
 DEAD_LINK = "dead link"
@@ -18,6 +25,7 @@ TIMEOUT = "timeout"
 CONNECTION_ERROR = "connection error"
 TOO_LARGE = "too large"
 NOT_AN_IMAGE = "not an image"
+PRIVATE_ADDRESS = "private address"
 
 # Waits before the second, third, ... attempt: 0.5 s, then 1 s, 2 s.
 BACKOFF_SECONDS = 0.5
@@ -55,6 +63,41 @@ class RateLimiter:
             time.sleep(start - now)
 
 
+class _PublicOnly:
+    """A urllib3 connection that connects only to a public address of its host.
+
+    Every connection, the first and each redirect's, is made here, so a redirect into
+    the private network is refused like a URL that names it.
+    """
+
+    def _new_conn(self):
+        host = self._dns_host
+        try:
+            self._dns_host = public_addresses(host, self.port)[0]
+        except socket.gaierror as error:
+            raise http_errors.NameResolutionError(self.host, self, error) from error
+        try:
+            return super()._new_conn()
+        finally:
+            self._dns_host = host
+
+
+class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
 class ImageDownloader:
     """Downloads image files for one job; safe to share between its download threads."""
 
@@ -66,6 +109,8 @@ class ImageDownloader:
             maxsize=provider.download_threads,
             headers={"User-Agent": USER_AGENT, "Accept": "image/*,*/*;q=0.5"},
         )
+        if not settings.FACESITE_SCRAPE_ALLOW_PRIVATE:
+            self.pool.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
 
     def download(self, url: str) -> bytes:
         """The bytes at url, or DownloadFailed; transient failures are retried with backoff."""
@@ -99,6 +144,8 @@ class ImageDownloader:
             )
         except http_errors.HTTPError as error:
             raise _failure_of(error, seconds) from None
+        except AddressRefused as refusal:
+            raise DownloadFailed(PRIVATE_ADDRESS, str(refusal)) from None
         try:
             _status_check(response.status)
             length = response.headers.get("Content-Length", "")

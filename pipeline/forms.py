@@ -3,6 +3,7 @@ import zipfile
 from django import forms
 
 from identities.models import Identity
+from identities.services import IdentityNamesRefused, identity_names_clean
 from pipeline.detection import DEFAULT_DETECTOR, DETECTORS
 from pipeline.kinds import job_kind_choices
 from pipeline.models import JobRun
@@ -61,9 +62,16 @@ class ScrapeForm(forms.Form):
             (provider.name, provider.label) for provider in search_providers().values()
         ]
 
+    def clean_names(self) -> list[str]:
+        """The pasted names, every one checked before any identity is created."""
+        try:
+            return identity_names_clean(self.cleaned_data["names"].splitlines())
+        except IdentityNamesRefused as refusal:
+            raise forms.ValidationError(refusal.problems) from None
+
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("identities") and not (cleaned.get("names") or "").strip():
+        if "names" not in self.errors and not cleaned.get("identities") and not cleaned.get("names"):
             raise forms.ValidationError("Pick identities or paste names to scrape for.")
         return cleaned
 

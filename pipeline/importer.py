@@ -129,21 +129,24 @@ def faces_import(
     reported as `people.zip: Jane_Doe/1.jpg`, not by the server's path to the stored upload.
 
     1. List the files; those at the top level, hidden ones and `__MACOSX` are skipped.
-    2. For each file, find or create the identity named by its parent folder.
+    2. For each file, find or create the identity named by its parent folder; the files
+       of a folder whose name is no usable name (too long, a control character) are
+       counted as failed under the reason, and the import goes on.
     3. Import the file (see photo_import); on_progress(done, total) follows each one.
     4. Recount the faces of every identity touched.
     """
     detector = detector_get(detector_name)
     summary = ImportSummary()
-    identities: dict[str, Identity] = {}
+    folders = _FolderIdentities(summary, actor)
     with _import_files_listed(Path(path), upload_name) as (files, skipped):
         summary.skipped = skipped
         for done, file in enumerate(files, start=1):
-            identity = _identity_for_folder(file.identity_folder, identities, summary, actor)
-            photo_import(file, identity, detector, approve=approve, actor=actor, summary=summary)
+            identity = folders.get(file.identity_folder)
+            if identity is not None:
+                photo_import(file, identity, detector, approve=approve, actor=actor, summary=summary)
             if on_progress:
                 on_progress(done, len(files))
-    for identity in identities.values():
+    for identity in folders.found.values():
         identity.update_face_counts()
     return summary
 
@@ -243,16 +246,33 @@ def _is_hidden(parts: tuple[str, ...]) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in parts)
 
 
-def _identity_for_folder(
-    folder: str, identities: dict[str, Identity], summary: ImportSummary, actor
-) -> Identity:
-    """The identity a folder names, found or created once per import."""
-    key = identity_name_normalize(folder).casefold()
-    if key not in identities:
-        identities[key], created = identity_get_or_create(name=folder, actor=actor)
-        summary.identities += 1
-        summary.identities_created += created
-    return identities[key]
+class _FolderIdentities:
+    """The identity each folder names, found or created once per import.
+
+    A folder whose name cannot be an identity's (too long, a control character) gives
+    None, and its reason is counted as a failure for each of its files.
+    """
+
+    def __init__(self, summary: ImportSummary, actor) -> None:
+        self.summary = summary
+        self.actor = actor
+        self.found: dict[str, Identity] = {}
+        self.refused: dict[str, str] = {}
+
+    def get(self, folder: str) -> Identity | None:
+        key = identity_name_normalize(folder).casefold()
+        if key not in self.found and key not in self.refused:
+            try:
+                self.found[key], created = identity_get_or_create(name=folder, actor=self.actor)
+            except FacesiteError as error:
+                logger.warning("Skipped the folder %r: %s", folder[:200], error)
+                self.refused[key] = f"Folder refused: {error}"
+            else:
+                self.summary.identities += 1
+                self.summary.identities_created += created
+        if key in self.refused:
+            self.summary.failures[self.refused[key]] += 1
+        return self.found.get(key)
 
 
 def photo_import(
@@ -304,12 +324,22 @@ def _file_read(file: ImportFile, identity: Identity, summary: ImportSummary) -> 
         image_byte_size_check(file.byte_size)
         return file.read()
     except ImageRejected as rejection:
-        _invalid_record(file, identity, file.sha256_streamed(), rejection, summary=summary)
-        return None
+        too_large = rejection
     except READ_ERRORS as error:
-        logger.warning("Could not read %s: %s", file.origin_detail, error)
-        summary.failures[UNREADABLE] += 1
-        return None
+        return _unreadable(file, error, summary)
+    # A file too large is still hashed for its record; a damaged zip entry (a bad CRC)
+    # fails here, as it would have on reading.
+    try:
+        sha256 = file.sha256_streamed()
+    except READ_ERRORS as error:
+        return _unreadable(file, error, summary)
+    _invalid_record(file, identity, sha256, too_large, summary=summary)
+    return None
+
+
+def _unreadable(file: ImportFile, error: Exception, summary: ImportSummary) -> None:
+    logger.warning("Could not read %s: %s", file.origin_detail, error)
+    summary.failures[UNREADABLE] += 1
 
 
 def _invalid_record(

@@ -48,6 +48,9 @@ class SearchProvider:
     download_threads: int = 8
     download_timeout_seconds: float = 15.0
     download_retries: int = 2
+    # Hosts besides the results page's that its browser may reach (where the page loads
+    # its scripts from, say), each checked as that host is; the browser reaches no other.
+    browser_hosts: tuple[str, ...] = ()
 
     def search_page_url(self, query: str) -> str:
         return self.search_url.replace("{query}", quote_plus(query))
@@ -106,8 +109,13 @@ def _providers_read(path: Path) -> list[SearchProvider]:
         unknown = sorted(set(entry) - known)
         if unknown:
             raise FacesiteError(f"FACESITE_SCRAPE_PROVIDERS: {path}: unknown keys {', '.join(unknown)}.")
+        hosts = entry.get("browser_hosts", [])
+        if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
+            raise FacesiteError(
+                f"FACESITE_SCRAPE_PROVIDERS: {path}: browser_hosts must be a list of host names."
+            )
         try:
-            providers.append(SearchProvider(**entry))
+            providers.append(SearchProvider(**{**entry, "browser_hosts": tuple(hosts)}))
         except TypeError as error:
             raise FacesiteError(f"FACESITE_SCRAPE_PROVIDERS: {path}: {error}") from None
     return providers

@@ -11,7 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
+from django.conf import settings
+
 from facesite.errors import FacesiteError
+from pipeline.addresses import AddressRefused, public_addresses
 from pipeline.providers import SearchProvider
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,8 @@ CHROMIUM_ARGUMENTS = [
     "--disable-sync",
     "--no-first-run",
     "--window-size=1280,1600",
+    # WebRTC must not open UDP around the proxy below (to reach addresses from JavaScript).
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 ]
 # Chromium's network error codes in plain words, for the error people read on the job.
 BROWSER_NETWORK_ERRORS = {
@@ -41,10 +46,17 @@ BROWSER_NETWORK_ERRORS = {
     "ERR_CONNECTION_CLOSED": "the connection was cut",
     "ERR_CONNECTION_TIMED_OUT": "its server did not answer in time",
     "ERR_TIMED_OUT": "its server did not answer in time",
-    "ERR_PROXY_CONNECTION_FAILED": "the proxy could not be reached",
+    # Every host but the provider's goes to NOWHERE_PROXY below, which refuses it.
+    "ERR_PROXY_CONNECTION_FAILED": "it is not one of the hosts the browser may reach (its browser_hosts)",
     "ERR_CERT_": "its TLS certificate is not valid",
     "ERR_SSL_": "the secure connection failed",
 }
+# The browser reaches the results page's own host and nothing else: every other request
+# (another host, an IP address, loopback included once "<-loopback>" drops Chromium's
+# implicit bypass) goes to this proxy, where nothing listens, and fails. So a results
+# page's JavaScript cannot reach into the server's network; the image URLs it lists are
+# fetched by the downloader, which checks each address (pipeline.downloads).
+NOWHERE_PROXY = "http://127.0.0.1:9"
 # How long a revealed preview may take to show the clicked result's image.
 REVEAL_WAIT_SECONDS = 3.0
 POLL_SECONDS = 0.05
@@ -64,10 +76,11 @@ def image_urls_collect(
     """
     from selenium.common.exceptions import WebDriverException
 
+    search_page_url = provider.search_page_url(query)
     with tempfile.TemporaryDirectory(prefix="facesite-chromium-") as profile_dir:
-        driver = _chromium_start(Path(profile_dir))
+        driver = _chromium_start(Path(profile_dir), _network_arguments(provider, search_page_url))
         try:
-            driver.get(provider.search_page_url(query))
+            driver.get(search_page_url)
             return _urls_gather(driver, provider, wanted, on_found)
         except WebDriverException as error:
             raise BrowserFailed(provider, error.msg or "") from None
@@ -98,7 +111,37 @@ class BrowserFailed(FacesiteError):
         super().__init__(message)
 
 
-def _chromium_start(profile_dir: Path):
+def _network_arguments(provider: SearchProvider, url: str) -> list[str]:
+    """Chromium arguments that keep the browser on the results page's host and the
+    provider's browser_hosts.
+
+    Unless FACESITE_SCRAPE_ALLOW_PRIVATE, each of those hosts must resolve to public
+    addresses only, and Chromium is told to use the address checked here, so a name
+    cannot resolve elsewhere when the browser looks it up again.
+    """
+    hosts = [urlparse(url).hostname or "", *provider.browser_hosts]
+    bypass = ";".join(["<-loopback>", *hosts])
+    arguments = [f"--proxy-server={NOWHERE_PROXY}", f"--proxy-bypass-list={bypass}"]
+    if settings.FACESITE_SCRAPE_ALLOW_PRIVATE:
+        return arguments
+    rules = ",".join(f"MAP {host} {_checked_address(provider, host)}" for host in hosts)
+    return [*arguments, f"--host-resolver-rules={rules}"]
+
+
+def _checked_address(provider: SearchProvider, host: str) -> str:
+    """A public address of host, as Chromium writes it, or FacesiteError."""
+    try:
+        address = public_addresses(host, 443)[0]
+    except AddressRefused as refusal:
+        raise FacesiteError(f"{provider.label}'s results page is not searched: {refusal}.") from None
+    except OSError:
+        raise FacesiteError(
+            f"{provider.label}'s results page is not searched: {host} has no address."
+        ) from None
+    return f"[{address}]" if ":" in address else address
+
+
+def _chromium_start(profile_dir: Path, network_arguments: list[str]):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -109,7 +152,7 @@ def _chromium_start(profile_dir: Path):
         )
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM_BINARY)
-    for argument in [*CHROMIUM_ARGUMENTS, f"--user-data-dir={profile_dir}"]:
+    for argument in [*CHROMIUM_ARGUMENTS, *network_arguments, f"--user-data-dir={profile_dir}"]:
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER_BINARY)))
     # Elements are waited for explicitly; an implicit wait would stall every empty lookup.

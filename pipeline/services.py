@@ -25,7 +25,7 @@ from rq.timeouts import JobTimeoutException
 
 from facesite.errors import FacesiteError
 from identities.models import Identity
-from identities.services import identity_get_or_create
+from identities.services import identity_get_or_create, identity_names_clean
 from pipeline.detection import DETECTORS
 from pipeline.importer import faces_import
 from pipeline.jobs import JobProgress, JobStopped, PrintingProgress, rq_failure_explain, summary_json
@@ -283,10 +283,14 @@ def _detector_check(name: str) -> None:
 
 
 def identities_for_names(names: list[str], *, actor) -> list[Identity]:
-    """The identity of each name, created when missing; blank lines and repeats are dropped."""
+    """The identity of each name, created when missing; blank lines and repeats are dropped.
+
+    Every name is checked before any identity is created: one bad name raises
+    IdentityNamesRefused and creates nothing.
+    """
     identities: dict[int, Identity] = {}
-    for name in names:
-        if name.strip():
+    with transaction.atomic():
+        for name in identity_names_clean(names):
             identity, _ = identity_get_or_create(name=name, actor=actor)
             identities[identity.pk] = identity
     return list(identities.values())

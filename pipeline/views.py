@@ -135,8 +135,7 @@ def scrape_start(request):
         return render(request, "pipeline/scrape_form.html", {"form": None, "error": str(error)})
     if request.method == "POST" and form.is_valid():
         identities = {identity.pk: identity for identity in form.cleaned_data["identities"]}
-        names = form.cleaned_data["names"].splitlines()
-        for identity in services.identities_for_names(names, actor=request.user):
+        for identity in services.identities_for_names(form.cleaned_data["names"], actor=request.user):
             identities.setdefault(identity.pk, identity)
         started = services.scrape_start(
             identities=list(identities.values()),

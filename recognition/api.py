@@ -32,14 +32,23 @@ from recognition.views import MANAGE, RECOGNIZE, problem_status
 logger = logging.getLogger(__name__)
 IDENTITIES_PER_PAGE = 50
 IDENTITIES_PER_PAGE_MAX = 200
-# A request body larger than two photos at the byte limit plus form overhead is refused
-# before Django parses (and spools to disk) any of it.
-BODY_OVERHEAD = 64 * 1024
 
 
 def api_error(status: int, code: str, message: str, **headers) -> JsonResponse:
     answer: Error = {"error": {"code": code, "message": message}}
     return JsonResponse(answer, status=status, headers=headers)
+
+
+def _body_refusal(request) -> JsonResponse | None:
+    """Read the request body up front (the session's CSRF check and the views read it
+    later), so that a malformed or oversized one is a JSON 400 or 413, never a 500."""
+    try:
+        request.FILES  # noqa: B018 (reading the property parses the body)
+    except RequestDataTooBig:
+        return api_error(413, "too_large", "The form fields besides the photos are too large.")
+    except (MultiPartParserError, SuspiciousOperation):
+        return api_error(400, "bad_request", "The request body is not valid multipart/form-data.")
+    return None
 
 
 def _authenticated_user(request) -> tuple[object | None, JsonResponse | None]:
@@ -65,14 +74,22 @@ def _authenticated_user(request) -> tuple[object | None, JsonResponse | None]:
     )
 
 
-def api_endpoint(*permissions: str, methods: tuple[str, ...]) -> Callable:
-    """An API view: token or session auth, JSON errors for 401/403/405/413 and refused input."""
+def api_endpoint(*permissions: str, methods: tuple[str, ...], photos: tuple[str, ...] = ()) -> Callable:
+    """An API view: token or session auth, JSON errors for 401/403/405/413 and refused input.
+
+    The body is read through uploads.PhotoUploadLimit: no more than the byte limit of each
+    of the `photos` fields, and an endpoint without photos reads no more than a form.
+    """
 
     def decorator(view: Callable) -> Callable:
         @login_not_required
         @csrf_exempt
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            request.upload_handlers.insert(0, uploads.PhotoUploadLimit(request, photos))
+            refusal = _body_refusal(request)
+            if refusal:
+                return refusal
             user, refusal = _authenticated_user(request)
             if refusal:
                 return refusal
@@ -99,16 +116,9 @@ def api_endpoint(*permissions: str, methods: tuple[str, ...]) -> Callable:
 
 
 def _upload(request, field: str) -> bytes:
-    """The bytes of one multipart file field; refusals are FacesiteErrors with a kind."""
-    limit = 2 * settings.FACESITE_MAX_IMAGE_BYTES + BODY_OVERHEAD
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
-        raise _Refused("too_large", f"The request is larger than {limit:,} bytes.")
-    try:
-        uploaded = request.FILES.get(field)
-    except RequestDataTooBig:
-        raise _Refused("too_large", "The request is too large.") from None
-    except (MultiPartParserError, SuspiciousOperation):
-        raise _Refused("bad_request", "The request body is not valid multipart/form-data.") from None
+    """The bytes of one multipart file field (read through api_endpoint's limit);
+    refusals are FacesiteErrors with a kind."""
+    uploaded = request.FILES.get(field)
     if uploaded is None:
         raise _Refused("missing_field", f"Send the photo as the multipart file field “{field}”.")
     return uploads.upload_read(uploaded)
@@ -185,14 +195,14 @@ def result_json(request, result: RecognitionResult) -> RecognitionAnswer:
     }
 
 
-@api_endpoint(RECOGNIZE, methods=("POST",))
+@api_endpoint(RECOGNIZE, methods=("POST",), photos=("image",))
 def recognize(request):
     keep = request.POST.get("keep", "").lower() in {"1", "true", "yes", "on"}
     result = uploads.photo_recognize(data=_upload(request, "image"), user=request.user, keep=keep)
     return JsonResponse(result_json(request, result))
 
 
-@api_endpoint(RECOGNIZE, methods=("POST",))
+@api_endpoint(RECOGNIZE, methods=("POST",), photos=("image1", "image2"))
 def verify(request):
     answer = verification.photos_verify(first=_upload(request, "image1"), second=_upload(request, "image2"))
     return JsonResponse(answer.as_dict())

@@ -7,8 +7,11 @@ class RecognitionConfig(AppConfig):
     def ready(self) -> None:
         # Registers recognition's job kinds, so every process knows them.
         import recognition.tasks  # noqa: F401
+        from facesite.accounts import password_changed
         from identities.signals import faces_changed
         from recognition.gallery.sync import faces_changed_receiver
+        from recognition.services.tokens import password_changed_receiver
 
         # Approvals, rejections and imports start the gallery job (after their commit).
         faces_changed.connect(faces_changed_receiver, dispatch_uid="recognition.gallery")
+        password_changed.connect(password_changed_receiver, dispatch_uid="recognition.tokens")

@@ -2,17 +2,20 @@
 verification, API tokens, and faces that look like someone else (an identity's, and the
 gallery-wide scan's)."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facesite.errors import FacesiteError
 from facesite.responses import stored_file_response
 from facesite.roles import role_required
-from identities.images import ImageRejected
 from identities.models import Face, Identity
 from recognition.forms import AddToIdentityForm, RecognizeForm, TokenCreateForm, VerifyForm
 from recognition.gallery import lookalikes
@@ -34,13 +37,41 @@ def problem_status(error: FacesiteError) -> int:
         return 404
     if isinstance(error, uploads.NoFaceFound):
         return 422
-    if isinstance(error, ImageRejected) and error.kind == "too_large":
+    if getattr(error, "kind", None) == "too_large":
         return 413
     return 400
 
 
+def photo_upload(*fields: str) -> Callable:
+    """View decorator: the request body is read through uploads.PhotoUploadLimit, so no
+    photo field brings more than FACESITE_MAX_IMAGE_BYTES into memory or onto disk.
+
+    The handler must be in place before anything reads the body, and the CSRF check
+    reads it: so the view is CSRF-exempt here and checked below instead. A body refused
+    whole for its length is not read, so it carries no token; it needs none, since each
+    of its photo fields is an OversizeUpload, which the view can only refuse.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        checked = view if getattr(view, "csrf_exempt", False) else csrf_protect(view)
+
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            request.upload_handlers.insert(0, uploads.PhotoUploadLimit(request, fields))
+            content_length = request.META.get("CONTENT_LENGTH")
+            if request.method == "POST" and uploads.upload_body_too_large(content_length, len(fields)):
+                return view(request, *args, **kwargs)
+            return checked(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 @role_required(RECOGNIZE)
 @require_http_methods(["GET", "POST"])
+@photo_upload("image")
 def recognize(request):
     form = RecognizeForm(request.POST, request.FILES) if request.method == "POST" else RecognizeForm()
     if request.method == "POST" and form.is_valid():
@@ -153,6 +184,7 @@ def recognition_face_add(request, pk, number: int):
 
 @role_required(RECOGNIZE)
 @require_http_methods(["GET", "POST"])
+@photo_upload("image1", "image2")
 def verify(request):
     form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     context = {"form": form}
@@ -176,6 +208,9 @@ def verify(request):
 def token_list(request):
     form = TokenCreateForm(request.POST or None)
     context = {"form": form, "tokens": ApiToken.objects.filter(user=request.user)}
+    if request.user.has_perm(MANAGE):
+        # Admins revoke anyone's tokens: a leaving colleague's, or one a leaked script holds.
+        context["other_tokens"] = ApiToken.objects.exclude(user=request.user).select_related("user")
     if request.method == "POST" and form.is_valid():
         token, key = tokens.token_create(user=request.user, name=form.cleaned_data["name"])
         # The key is shown on this response only; reloading the page will not show it again.
@@ -186,9 +221,11 @@ def token_list(request):
 @require_POST
 @role_required(*ANY_ROLE)
 def token_revoke(request, pk: int):
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    revocable = ApiToken.objects.all() if request.user.has_perm(MANAGE) else request.user.api_tokens.all()
+    token = get_object_or_404(revocable.select_related("user"), pk=pk)
     tokens.token_revoke(token=token, actor=request.user)
-    messages.success(request, f"Revoked the token “{token.name}”; scripts using it now get 401.")
+    owner = "" if token.user_id == request.user.pk else f" of {token.user.get_username()}"
+    messages.success(request, f"Revoked the token “{token.name}”{owner}; scripts using it now get 401.")
     return redirect("token_list")
 
 

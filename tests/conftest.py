@@ -144,6 +144,8 @@ def chromium_start(profile_directory: Path):
         f"--user-data-dir={profile_directory}",
     ):
         options.add_argument(argument)
+    # The console, for tests that read it (driver.get_log("browser")): CSP violations land there.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
     driver.implicitly_wait(5)
     return driver

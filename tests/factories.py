@@ -2,10 +2,14 @@
 
 import io
 import itertools
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.utils import timezone
 from PIL import Image
 
-from identities.models import Face, Identity, SourceImage
+from identities.models import Face, Identity, ReviewLease, SourceImage
+from identities.review_services import ReviewOutcome, review_vote_record
 from identities.storage import content_store, sha256_hex
 
 _counter = itertools.count(1)
@@ -14,6 +18,15 @@ _counter = itertools.count(1)
 def jpeg_bytes(width: int = 64, height: int = 64, color=(200, 150, 120), comment: str = "") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buffer, "JPEG", comment=comment.encode())
+    return buffer.getvalue()
+
+
+def multi_picture_jpeg(path) -> bytes:
+    """A phone's multi-picture JPEG (MPO) of a photo file: the photo, then a second picture."""
+    with Image.open(path) as image:
+        first = image.convert("RGB")
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[first.rotate(90)])
     return buffer.getvalue()
 
 
@@ -125,3 +138,18 @@ def make_identities_with_faces(count: int, faces_each: int, *, statuses=(Face.St
         for source in sources
         for number, status in enumerate(face_statuses)
     )
+
+
+def lease_faces(reviewer, face_ids, now: datetime | None = None) -> None:
+    """Lease faces to a reviewer as a fetched batch would, whatever the queue would hand out."""
+    expires_at = (now or timezone.now()) + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)
+    for face_id in face_ids:
+        ReviewLease.objects.update_or_create(
+            face_id=face_id, reviewer=reviewer, defaults={"expires_at": expires_at}
+        )
+
+
+def vote_served(*, reviewer, face_id: int, now: datetime | None = None, **options) -> ReviewOutcome:
+    """A reviewer's vote on a face served to them: the face is leased to them, then voted on."""
+    lease_faces(reviewer, [face_id], now=now)
+    return review_vote_record(reviewer=reviewer, face_id=face_id, now=now, **options)

@@ -34,10 +34,21 @@ OCCLUSION_POSITIONS = 3
 OCCLUSION_GREY = 128
 
 
-def _pyplot():
+def _matplotlib_plain_text() -> None:
+    """Agg, and every text drawn as written.
+
+    Names of identities and models are shown as typed; with maths parsing on, a "$" in
+    one starts a formula, and a formula that does not parse stops the whole figure.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.usetex"] = False
+    matplotlib.rcParams["text.parse_math"] = False
+
+
+def _pyplot():
+    _matplotlib_plain_text()
     import matplotlib.pyplot as pyplot
 
     return pyplot
@@ -219,6 +230,7 @@ def upsample(heat: np.ndarray, side: int) -> np.ndarray:
 
 def curves_figure(history: list[dict]):
     """Loss and accuracy per epoch, training against validation."""
+    _matplotlib_plain_text()
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(9, 3.5))
@@ -235,6 +247,7 @@ def curves_figure(history: list[dict]):
 
 def confusion_figure(classes: list[dict], metrics: dict):
     """The whole confusion matrix for up to 30 classes, else a bar chart of the top confused pairs."""
+    _matplotlib_plain_text()
     from matplotlib.figure import Figure
 
     if metrics.get("confusion") is not None:

@@ -39,6 +39,19 @@ def token_revoke(*, token: ApiToken, actor) -> None:
     token.delete()
 
 
+def tokens_revoke_all(*, user, actor) -> int:
+    """Revoke every token of a user, each audited: how many there were."""
+    revoked = list(ApiToken.objects.filter(user=user))
+    for token in revoked:
+        token_revoke(token=token, actor=actor)
+    return len(revoked)
+
+
+def password_changed_receiver(sender, *, user, actor, **kwargs) -> None:
+    """A new password revokes the tokens the old one may have minted (facesite.accounts)."""
+    tokens_revoke_all(user=user, actor=actor)
+
+
 def bearer_key(authorization: str) -> str | None:
     """The key of an `Authorization: Bearer <key>` header, or None for any other header."""
     scheme, _, key = authorization.strip().partition(" ")

@@ -7,6 +7,7 @@ on. A result record keeps what the result page and its figures need, for
 FACESITE_RESULT_TTL_HOURS.
 """
 
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,11 +17,15 @@ import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from facesite.errors import FacesiteError
-from identities.images import DecodedImage, ImageRejected, image_byte_size_check, image_decode
+from identities.images import DecodedImage, image_byte_size_check, image_decode
 from pipeline.detection import DEFAULT_DETECTOR, DetectedFace, detector_get
 from recognition.embedders.base import Embedder
 from recognition.embedders.facenet import facenet_embedder
@@ -60,12 +65,7 @@ class Timings:
 
 def photo_decode(data: bytes) -> DecodedImage:
     """Decode an upload by its content (never its name or content type), or ImageRejected."""
-    decoded = image_decode(data)
-    if decoded.format not in UPLOAD_FORMATS:
-        raise ImageRejected(
-            f"This is a {decoded.format} image; upload a JPEG, PNG or WebP photo.", "unsupported"
-        )
-    return decoded
+    return image_decode(data, formats=UPLOAD_FORMATS)
 
 
 def photo_faces(pixels: np.ndarray) -> list[DetectedFace]:
@@ -177,3 +177,67 @@ def upload_read(uploaded_file) -> bytes:
     """An uploaded file's bytes, refusing one over the byte limit before reading it."""
     image_byte_size_check(uploaded_file.size)
     return uploaded_file.read()
+
+
+# What a multipart body may carry besides its photos: boundaries, part headers, the
+# CSRF token and the "keep" box.
+BODY_OVERHEAD = 64 * 1024
+
+
+class OversizeUpload(UploadedFile):
+    """An upload refused for its size: it holds no bytes, only how many arrived, so that
+    upload_read refuses it with the byte limit's message like any other file too large."""
+
+    def __init__(self, name: str, size: int) -> None:
+        super().__init__(io.BytesIO(b""), name=name or "upload", size=size)
+
+
+def upload_body_too_large(content_length: int | str | None, files: int) -> bool:
+    """Whether a body is over what `files` photos at the byte limit and a form need (a
+    malformed length is left for the multipart parser to refuse)."""
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        return False
+    return length > files * settings.FACESITE_MAX_IMAGE_BYTES + BODY_OVERHEAD
+
+
+class PhotoUploadLimit(FileUploadHandler):
+    """The first upload handler of a photo form: nothing past FACESITE_MAX_IMAGE_BYTES of
+    any file reaches the handlers that keep it in memory or spool it to disk.
+
+    1. A body larger than its photos may be (upload_body_too_large) is not read at all:
+       each photo field gets an OversizeUpload.
+    2. Otherwise each file's chunks pass on until the file exceeds the limit; then the
+       next handlers' partial file is closed (a temporary file is deleted) and the rest
+       of the file is counted and dropped, and the field gets an OversizeUpload.
+    """
+
+    def __init__(self, request, fields: tuple[str, ...]) -> None:
+        super().__init__(request)
+        self.fields = fields
+        self.received = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if not upload_body_too_large(content_length, len(self.fields)):
+            return None
+        files = MultiValueDict({field: [OversizeUpload(field, content_length)] for field in self.fields})
+        return QueryDict(encoding=encoding), files
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received <= settings.FACESITE_MAX_IMAGE_BYTES:
+            return raw_data
+        for handler in self.request.upload_handlers:
+            if handler is not self and getattr(handler, "file", None) is not None:
+                handler.file.close()
+        return None
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if self.received <= settings.FACESITE_MAX_IMAGE_BYTES:
+            return None
+        return OversizeUpload(self.file_name, self.received)

@@ -249,14 +249,17 @@
       );
       return;
     }
-    batchLoad();
+    batchLoad(true);
   }
 
   // Batches.
 
-  async function batchLoad() {
+  // Opening the page shows the crops the reviewer already holds (a GET changes nothing);
+  // only "next batch" leases new ones, by POST. An admin's identity review leases nothing.
+  async function batchLoad(claim) {
     if (loading) return;
     loading = true;
+    const method = claim && mode === "vote" ? "POST" : "GET";
     const parameters = new URLSearchParams(root.dataset.filters);
     if (identityId) parameters.set("prefer", identityId);
     if (lastFaceId) parameters.set("after", lastFaceId);
@@ -265,6 +268,8 @@
     let html = null;
     try {
       const response = await fetch(`${root.dataset.batchUrl}?${parameters}`, {
+        method,
+        headers: {"X-CSRFToken": csrfToken},
         credentials: "same-origin",
         redirect: "manual",
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -461,5 +466,5 @@
   }, 1000);
 
   send();
-  batchLoad();
+  batchLoad(false);
 })();

@@ -36,7 +36,7 @@ def test_admin_changes_roles_and_password(admin_web, reviewer):
     reviewer.refresh_from_db()
     assert user_roles(reviewer) == ["uploader"]
     assert reviewer.check_password(PASSWORD)
-    event = AuditEvent.objects.for_target(reviewer).get()
+    event = AuditEvent.objects.for_target(reviewer).get(action="user.change")
     assert event.before["roles"] == ["reviewer"] and event.after["roles"] == ["uploader"]
 
 

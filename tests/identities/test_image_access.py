@@ -8,8 +8,8 @@ def face(db):
     return make_face(make_identity("Grace Hopper"))
 
 
-def test_reviewers_and_admins_see_face_images(reviewer_web, face):
-    response = reviewer_web.get(f"/faces/{face.pk}/image/")
+def test_admins_see_face_images(admin_web, face):
+    response = admin_web.get(f"/faces/{face.pk}/image/")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert "private" in response["Cache-Control"]

@@ -2,7 +2,7 @@ from identities.models import AuditEvent, Face, SourceImage
 from tests.factories import make_face, make_identity, make_source_image
 
 
-def test_totals_ready_identities_and_recent_activity(reviewer_web, admin, db):
+def test_totals_ready_identities_and_recent_activity(admin_web, admin, db):
     ready = make_identity("Ada Lovelace", approved_count=31)
     make_identity("Alan Turing", approved_count=29)
     make_identity("Archived Ready", approved_count=80, archived=True)
@@ -14,7 +14,7 @@ def test_totals_ready_identities_and_recent_activity(reviewer_web, admin, db):
         AuditEvent.record(
             actor=admin, action="identity.update", target=ready, after={"notes": f"note {number}"}
         )
-    response = reviewer_web.get("/")
+    response = admin_web.get("/")
     assert response.status_code == 200
     totals = response.context["totals"]
     assert (

@@ -35,7 +35,13 @@ def image_limit(settings):
 
 
 @pytest.fixture
-def search_site(image_limit):
+def search_site(image_limit, settings, monkeypatch):
+    """The test search site on 127.0.0.1, which scraping reaches only with private addresses allowed.
+
+    The environment variable reaches worker subprocesses; the setting, this process.
+    """
+    monkeypatch.setenv("FACESITE_SCRAPE_ALLOW_PRIVATE", "1")
+    settings.FACESITE_SCRAPE_ALLOW_PRIVATE = True
     site = SearchSite({"Jane Doe": troubled_results(face_photos(), too_large_bytes=2 * image_limit)})
     site.start()
     yield site

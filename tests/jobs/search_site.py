@@ -5,6 +5,8 @@ second batch it stops until "Show more results" is clicked, as real image search
 Each result links to a full-size image, which is either a face photo or trouble: a dead
 link, a slow answer, a web page posing as an image, a file over the size limit, a
 server error, a reset connection, or a server error that goes away on the next try.
+The results page also asks for an image on another host (localhost), as a page's script
+may try to reach into the scraping server's network; the scraper's browser must not.
 """
 
 import io
@@ -15,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urljoin, urlparse
 
 from PIL import Image, ImageEnhance, ImageOps
 
@@ -199,8 +201,10 @@ def _handler_for(site: SearchSite) -> type[BaseHTTPRequestHandler]:
 
         def _search_page(self, query_text: str) -> None:
             first_batch = _batch_html(site, query_text, 1)
-            page = _SEARCH_PAGE.replace("{{results}}", first_batch).replace(
-                "{{query}}", json.dumps(query_text)
+            page = (
+                _SEARCH_PAGE.replace("{{results}}", first_batch)
+                .replace("{{query}}", json.dumps(query_text))
+                .replace("{{other_host}}", site.url.replace("127.0.0.1", "localhost"))
             )
             self._send(200, page.encode(), "text/html; charset=utf-8")
 
@@ -227,8 +231,9 @@ def _handler_for(site: SearchSite) -> type[BaseHTTPRequestHandler]:
 
 def _batch_html(site: SearchSite, query_text: str, batch: int) -> str:
     results = site.results_for(query_text)[(batch - 1) * BATCH_SIZE : batch * BATCH_SIZE]
+    # A path is on this site; a whole URL (http://10.0.0.8/...) is listed as it is.
     return "".join(
-        f'<div class="result"><a href="/view/{index}" data-full="{site.url}{result.path}">'
+        f'<div class="result"><a href="/view/{index}" data-full="{urljoin(site.url, result.path)}">'
         f'<img src="/thumb/{index}" alt=""></a></div>'
         for index, result in enumerate(results, start=(batch - 1) * BATCH_SIZE + 1)
     )
@@ -255,6 +260,7 @@ _SEARCH_PAGE = """<!doctype html>
 <button id="more" hidden>Show more results</button>
 <p id="end" hidden>No more results</p>
 <div id="preview"><a class="full-image">View full image</a></div>
+<img id="other-host" src="{{other_host}}/internal/status.png" alt="">
 <script>
   const query = {{query}};
   let loaded = 1, loading = false, finished = false, waitingForClick = false;

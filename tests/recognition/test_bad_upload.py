@@ -30,7 +30,7 @@ BAD_UPLOADS = {
         "image/jpeg",
         400,
         "unsupported",
-        "GIF image; upload a JPEG, PNG or WebP",
+        "Unsupported image format GIF; use one of JPEG, PNG, WEBP.",
     ),
     "no face": (faceless_photo(), "photo.jpg", "image/jpeg", 422, "no_face", "No face found"),
 }

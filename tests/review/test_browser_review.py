@@ -36,8 +36,15 @@ def wait_until_saved(browser) -> None:
     assert state.text == "All decisions saved"
 
 
+def batch_text(browser) -> str:
+    return browser.find_element(By.ID, "review-batch").text
+
+
 def open_queue(browser, live_server, username: str, identity) -> None:
+    """Log in on the review page, which holds nothing yet, and take a batch with Enter."""
     browser_login(browser, live_server, username, path=f"/review/?identity={identity.pk}")
+    WebDriverWait(browser, 10).until(lambda _: "You hold no crops" in batch_text(browser))
+    press(browser, Keys.ENTER)
     WebDriverWait(browser, 10).until(lambda _: len(crops(browser)) == CROPS)
 
 
@@ -76,9 +83,7 @@ def test_two_reviewers_clean_an_identity_together(browser, second_browser, live_
         press(browser_, Keys.ENTER)
         # Every crop is decided or, for the two splits, already holds this reviewer's vote.
         WebDriverWait(browser_, 10).until(
-            lambda driver: (
-                "Nothing left for you to review in" in driver.find_element(By.ID, "review-batch").text
-            )
+            lambda driver: "Nothing left for you to review in" in batch_text(driver)
         )
 
     first, second, *rest = (Face.objects.get(pk=face.pk) for face in faces)

@@ -19,6 +19,11 @@ def press(browser, *keys: str) -> None:
 def test_the_undecided_count_agrees_with_its_verb(browser, live_server, reviewer, grace):
     make_pending_faces(grace, 3)
     browser_login(browser, live_server, "rita", path=f"/review/?identity={grace.pk}")
+    # The page holds nothing until the reviewer takes a batch.
+    WebDriverWait(browser, 10).until(
+        lambda driver: "You hold no crops" in driver.find_element(By.ID, "review-batch").text
+    )
+    press(browser, Keys.ENTER)
     WebDriverWait(browser, 10).until(
         lambda driver: len(driver.find_elements(By.CSS_SELECTOR, "#review-batch .review-face")) == 3
     )

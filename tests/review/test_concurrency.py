@@ -17,7 +17,7 @@ from facesite import roles
 from identities.models import AuditEvent, Face, Identity, ReviewVote
 from identities.review_services import review_batch_claim, review_vote_record
 from tests.conftest import make_user
-from tests.factories import make_identity, make_pending_faces
+from tests.factories import lease_faces, make_identity, make_pending_faces, vote_served
 
 REVIEWERS = 8
 FACES_EACH = 30
@@ -152,6 +152,8 @@ def test_votes_arriving_together_decide_a_face_once(threads_interleave_often):
     """Three reviewers vote on the same face at the same instant, face after face."""
     faces = make_pending_faces(make_identity("Grace Hopper"), RACES)
     reviewers = [make_user(f"reviewer{number}", roles.REVIEWER) for number in range(3)]
+    for reviewer in reviewers:
+        lease_faces(reviewer, [face.pk for face in faces])
     saved: list[int] = []
 
     def vote(number: int, barrier: threading.Barrier) -> None:
@@ -174,7 +176,7 @@ def test_claims_arriving_together_never_exceed_the_votes_needed(threads_interlea
     identities = [make_identity(f"Person {number}") for number in range(RACES)]
     for identity in identities:
         [face] = make_pending_faces(identity, 1)
-        review_vote_record(reviewer=first, face_id=face.pk, decision="approved")
+        vote_served(reviewer=first, face_id=face.pk, decision="approved")
     reviewers = [make_user(f"reviewer{number}", roles.REVIEWER) for number in range(4)]
     claimed: list[int] = []
 

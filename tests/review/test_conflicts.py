@@ -1,16 +1,17 @@
 """The conflicts page lists faces reviewers disagreed on, with their votes, for an admin to settle."""
 
-from identities.review_services import review_override, review_vote_record
+from identities.review_services import review_override
+from tests.factories import vote_served
 
 
 def split(face, *reviewers):
-    review_vote_record(reviewer=reviewers[0], face_id=face.pk, decision="approved")
-    review_vote_record(reviewer=reviewers[1], face_id=face.pk, decision="rejected", reason="wrong_person")
+    vote_served(reviewer=reviewers[0], face_id=face.pk, decision="approved")
+    vote_served(reviewer=reviewers[1], face_id=face.pk, decision="rejected", reason="wrong_person")
 
 
 def test_open_conflicts_show_each_vote(admin_web, reviewer, rob, pending_faces):
     split(pending_faces[0], reviewer, rob)
-    review_vote_record(reviewer=reviewer, face_id=pending_faces[1].pk, decision="approved")
+    vote_served(reviewer=reviewer, face_id=pending_faces[1].pk, decision="approved")
     page = admin_web.get("/review/conflicts/").content.decode()
     assert "1 face where reviewers disagreed" in page
     assert f'alt="Face {pending_faces[0].pk}"' in page and f'alt="Face {pending_faces[1].pk}"' not in page

@@ -1,13 +1,14 @@
 """A face's status comes from its votes: two agreeing decide, a split goes to a third reviewer."""
 
 from identities.models import AuditEvent, Face, ReviewLease
-from identities.review_services import review_batch_claim, review_vote_record
+from identities.review_services import review_batch_claim
+from tests.factories import vote_served
 
 
 def vote(reviewer, face, decision, reason="", **options):
     if decision == "rejected" and not reason:
         reason = "wrong_person"
-    return review_vote_record(reviewer=reviewer, face_id=face.pk, decision=decision, reason=reason, **options)
+    return vote_served(reviewer=reviewer, face_id=face.pk, decision=decision, reason=reason, **options)
 
 
 def test_one_vote_leaves_the_face_pending(reviewer, pending_faces):

@@ -1,14 +1,15 @@
 """Every vote, undo, override and status change of a face, and every vote of a reviewer, can be read."""
 
-from identities.review_services import review_override, review_vote_record, review_vote_undo
+from identities.review_services import review_override, review_vote_undo
+from tests.factories import vote_served
 
 
 def test_a_faces_history_lists_votes_and_every_event(admin, admin_web, reviewer, rob, pending_faces):
     face = pending_faces[0]
-    review_vote_record(reviewer=reviewer, face_id=face.pk, decision="approved")
+    vote_served(reviewer=reviewer, face_id=face.pk, decision="approved")
     review_vote_undo(reviewer=reviewer, face_id=face.pk)
-    review_vote_record(reviewer=reviewer, face_id=face.pk, decision="rejected", reason="duplicate")
-    review_vote_record(reviewer=rob, face_id=face.pk, decision="rejected", reason="duplicate")
+    vote_served(reviewer=reviewer, face_id=face.pk, decision="rejected", reason="duplicate")
+    vote_served(reviewer=rob, face_id=face.pk, decision="rejected", reason="duplicate")
     review_override(actor=admin, face_id=face.pk, decision="approved")
     page = admin_web.get(f"/faces/{face.pk}/").content.decode()
     for action in ("review.vote", "review.undo", "face.reject", "face.override"):
@@ -20,10 +21,10 @@ def test_a_faces_history_lists_votes_and_every_event(admin, admin_web, reviewer,
 def test_a_reviewers_history_shows_agreement_with_the_outcome(admin, admin_web, reviewer, rob, pending_faces):
     agreed, overruled, open_face = pending_faces[:3]
     for face in (agreed, overruled):
-        review_vote_record(reviewer=reviewer, face_id=face.pk, decision="approved")
-        review_vote_record(reviewer=rob, face_id=face.pk, decision="approved")
+        vote_served(reviewer=reviewer, face_id=face.pk, decision="approved")
+        vote_served(reviewer=rob, face_id=face.pk, decision="approved")
     review_override(actor=admin, face_id=overruled.pk, decision="rejected", reason="wrong_person")
-    review_vote_record(reviewer=reviewer, face_id=open_face.pk, decision="approved")
+    vote_served(reviewer=reviewer, face_id=open_face.pk, decision="approved")
     page = admin_web.get(f"/review/reviewers/{reviewer.pk}/").content.decode()
     assert "3 votes" in page
     assert page.count(">agreed</span>") == 1

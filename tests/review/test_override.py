@@ -1,7 +1,8 @@
 """Admins override any face: final, audited, and the counts follow."""
 
 from identities.models import AuditEvent, Face, ReviewLease
-from identities.review_services import review_batch_claim, review_override, review_vote_record
+from identities.review_services import review_batch_claim, review_override
+from tests.factories import vote_served
 
 
 def test_an_override_decides_a_pending_face_and_frees_its_leases(admin, reviewer, grace, pending_faces):
@@ -23,7 +24,7 @@ def test_an_override_decides_a_pending_face_and_frees_its_leases(admin, reviewer
 def test_an_override_reverses_a_consensus(admin, reviewer, rob, grace, pending_faces):
     face = pending_faces[0]
     for person in (reviewer, rob):
-        review_vote_record(reviewer=person, face_id=face.pk, decision="approved")
+        vote_served(reviewer=person, face_id=face.pk, decision="approved")
     review_override(actor=admin, face_id=face.pk, decision="rejected", reason="duplicate")
     face.refresh_from_db()
     grace.refresh_from_db()
@@ -34,7 +35,7 @@ def test_an_override_reverses_a_consensus(admin, reviewer, rob, grace, pending_f
 def test_an_override_is_final_for_reviewers(admin, reviewer, pending_faces):
     face = pending_faces[0]
     review_override(actor=admin, face_id=face.pk, decision="approved")
-    outcome = review_vote_record(reviewer=reviewer, face_id=face.pk, decision="rejected", reason="duplicate")
+    outcome = vote_served(reviewer=reviewer, face_id=face.pk, decision="rejected", reason="duplicate")
     assert not outcome.saved
     assert Face.objects.get(pk=face.pk).status == "approved"
 
@@ -49,8 +50,8 @@ def test_the_same_override_twice_changes_nothing(admin, pending_faces):
 
 def test_settling_from_the_conflicts_page(admin_web, reviewer, rob, pending_faces):
     face = pending_faces[0]
-    review_vote_record(reviewer=reviewer, face_id=face.pk, decision="approved")
-    review_vote_record(reviewer=rob, face_id=face.pk, decision="rejected", reason="poor_quality")
+    vote_served(reviewer=reviewer, face_id=face.pk, decision="approved")
+    vote_served(reviewer=rob, face_id=face.pk, decision="rejected", reason="poor_quality")
     response = admin_web.post(
         f"/faces/{face.pk}/override/",
         {"decision": "approved", "reason": "wrong_person", "next": "/review/conflicts/"},

@@ -3,11 +3,12 @@
 import pytest
 
 from identities.models import Face
-from identities.review_services import review_vote_record
+from tests.factories import vote_served
 
 REVIEWER_PAGES = [
     ("get", "/review/"),
     ("get", "/review/batch/"),
+    ("post", "/review/batch/"),
     ("post", "/review/decisions/"),
 ]
 ADMIN_PAGES = [
@@ -50,7 +51,7 @@ def test_reviewers_cannot_reach_admin_pages(reviewer_web, admin, grace, pending_
 
 
 def test_reviewers_see_their_own_history(reviewer_web, reviewer, pending_faces):
-    review_vote_record(reviewer=reviewer, face_id=pending_faces[0].pk, decision="approved")
+    vote_served(reviewer=reviewer, face_id=pending_faces[0].pk, decision="approved")
     response = reviewer_web.get(f"/review/reviewers/{reviewer.pk}/")
     assert response.status_code == 200
     assert "rita's reviews" in response.content.decode()

@@ -3,8 +3,7 @@
 import pytest
 
 from identities.models import Face, ReviewLease
-from identities.review_services import review_vote_record
-from tests.factories import make_face, make_identity, make_pending_faces
+from tests.factories import make_face, make_identity, make_pending_faces, vote_served
 
 
 def post_operations(client, *operations):
@@ -23,7 +22,7 @@ def test_the_page_has_the_filters_keys_and_script(reviewer_web, grace, pending_f
 
 def test_a_batch_shows_crops_the_reference_strip_and_readiness(reviewer_web, reviewer, grace, pending_faces):
     approved = make_face(grace, status=Face.Status.APPROVED)
-    html = reviewer_web.get("/review/batch/").content.decode()
+    html = reviewer_web.post("/review/batch/").content.decode()
     assert html.count('class="review-face"') == 6
     assert f'alt="Approved face {approved.pk}"' in html
     assert "1/50" in html  # readiness: approved against the target
@@ -32,8 +31,8 @@ def test_a_batch_shows_crops_the_reference_strip_and_readiness(reviewer_web, rev
 
 
 def test_a_batch_never_shows_other_reviewers_votes(reviewer_web, rob, pending_faces):
-    review_vote_record(reviewer=rob, face_id=pending_faces[0].pk, decision="rejected", reason="duplicate")
-    html = reviewer_web.get("/review/batch/").content.decode()
+    vote_served(reviewer=rob, face_id=pending_faces[0].pk, decision="rejected", reason="duplicate")
+    html = reviewer_web.post("/review/batch/").content.decode()
     assert f'data-face-id="{pending_faces[0].pk}"' in html
     assert "rob" not in html and "✗" not in html and "duplicate" not in html.lower()
 
@@ -41,23 +40,24 @@ def test_a_batch_never_shows_other_reviewers_votes(reviewer_web, rob, pending_fa
 def test_the_batch_follows_the_filters(reviewer_web, grace, pending_faces):
     other = make_identity("Ada Lovelace")
     from_urls = make_pending_faces(other, 2, origin="url")
-    html = reviewer_web.get(f"/review/batch/?identity={other.pk}&origin=url").content.decode()
+    html = reviewer_web.post(f"/review/batch/?identity={other.pk}&origin=url").content.decode()
     assert "Ada Lovelace" in html and html.count('class="review-face"') == 2
     assert f'data-face-id="{from_urls[0].pk}"' in html
-    html = reviewer_web.get("/review/batch/?detector=haar").content.decode()
+    html = reviewer_web.post("/review/batch/?detector=haar").content.decode()
     assert "Nothing left for you to review with these filters." in html
 
 
 def test_nonsense_filters_are_ignored(reviewer_web, pending_faces):
     first, second = pending_faces[:2]
     url = f"/review/batch/?identity=abc&origin=ftp&exclude={first.pk},x,,{second.pk}"
-    html = reviewer_web.get(url).content.decode()
+    html = reviewer_web.post(url).content.decode()
     assert html.count('class="review-face"') == 4
     assert f'data-face-id="{first.pk}"' not in html
 
 
 def test_decisions_are_applied_in_order(reviewer_web, reviewer, pending_faces):
     first, second = pending_faces[:2]
+    reviewer_web.post("/review/batch/")
     response = post_operations(
         reviewer_web,
         {"face": first.pk, "action": "approved", "reason": ""},
@@ -71,6 +71,7 @@ def test_decisions_are_applied_in_order(reviewer_web, reviewer, pending_faces):
 
 
 def test_an_invalid_decision_is_refused_alone(reviewer_web, pending_faces):
+    reviewer_web.post("/review/batch/")
     response = post_operations(
         reviewer_web,
         {"face": pending_faces[0].pk, "action": "rejected", "reason": ""},
@@ -88,7 +89,7 @@ def test_a_malformed_request_is_a_400(reviewer_web, body):
 
 
 def test_the_admins_identity_page_shows_votes_and_pages_on(admin_web, reviewer, grace, pending_faces):
-    review_vote_record(reviewer=reviewer, face_id=pending_faces[0].pk, decision="approved")
+    vote_served(reviewer=reviewer, face_id=pending_faces[0].pk, decision="approved")
     assert "Review Grace Hopper" in admin_web.get(f"/identities/{grace.pk}/review/").content.decode()
     html = admin_web.get(f"/identities/{grace.pk}/review/batch/").content.decode()
     assert html.count('class="review-face"') == 6 and "✓ 1" in html

@@ -19,7 +19,7 @@ def reviewer_client(username: str) -> Client:
 
 
 def batch_face_ids(client: Client) -> list[int]:
-    content = client.get("/review/batch/").content.decode()
+    content = client.post("/review/batch/").content.decode()
     return [int(part.split('"')[0]) for part in content.split('data-face-id="')[1:]]
 
 

@@ -11,8 +11,8 @@ def decided_meanwhile(reviewer, rob, sam, pending_faces, clock):
     """Rita's lease ran out; Rob and Sam then got the face and rejected it."""
     face = pending_faces[0]
     review_batch_claim(reviewer=reviewer, size=1, now=clock.now)
-    review_batch_claim(reviewer=rob, size=1, now=clock.now)
     later = clock.after(400)
+    assert face in review_batch_claim(reviewer=rob, size=1, now=later).faces
     assert face in review_batch_claim(reviewer=sam, size=1, now=later).faces
     for person in (rob, sam):
         review_vote_record(

@@ -5,17 +5,18 @@ from datetime import timedelta
 from django.utils import timezone
 
 from identities.models import ReviewVote
-from identities.review_services import review_override, review_vote_record
+from identities.review_services import review_override
 from identities.review_stats import reviewer_stats, reviewer_stats_by_day
+from tests.factories import vote_served
 
 
 def test_statistics_per_reviewer(admin, reviewer, rob, pending_faces):
     first, second, third = pending_faces[:3]
     for face in (first, second):
-        review_vote_record(reviewer=reviewer, face_id=face.pk, decision="approved")
-        review_vote_record(reviewer=rob, face_id=face.pk, decision="approved")
+        vote_served(reviewer=reviewer, face_id=face.pk, decision="approved")
+        vote_served(reviewer=rob, face_id=face.pk, decision="approved")
     review_override(actor=admin, face_id=second.pk, decision="rejected", reason="poor_quality")
-    review_vote_record(reviewer=reviewer, face_id=third.pk, decision="rejected", reason="not_a_face")
+    vote_served(reviewer=reviewer, face_id=third.pk, decision="rejected", reason="not_a_face")
     # Rita's third vote came two hours earlier: a second active hour.
     ReviewVote.objects.filter(face=third).update(created_at=timezone.now() - timedelta(hours=2))
 
@@ -30,8 +31,8 @@ def test_statistics_per_reviewer(admin, reviewer, rob, pending_faces):
 
 
 def test_statistics_per_day(reviewer, rob, pending_faces):
-    review_vote_record(reviewer=reviewer, face_id=pending_faces[0].pk, decision="approved")
-    review_vote_record(reviewer=reviewer, face_id=pending_faces[1].pk, decision="approved")
+    vote_served(reviewer=reviewer, face_id=pending_faces[0].pk, decision="approved")
+    vote_served(reviewer=reviewer, face_id=pending_faces[1].pk, decision="approved")
     ReviewVote.objects.filter(face=pending_faces[1]).update(created_at=timezone.now() - timedelta(days=1))
     rows = reviewer_stats_by_day(since=None)
     assert [(row["reviewer__username"], row["decisions"]) for row in rows] == [("rita", 1), ("rita", 1)]
@@ -40,8 +41,8 @@ def test_statistics_per_day(reviewer, rob, pending_faces):
 
 def test_the_statistics_page(admin, admin_web, reviewer, rob, pending_faces):
     face = pending_faces[0]
-    review_vote_record(reviewer=reviewer, face_id=face.pk, decision="approved")
-    review_vote_record(reviewer=rob, face_id=face.pk, decision="rejected", reason="duplicate")
+    vote_served(reviewer=reviewer, face_id=face.pk, decision="approved")
+    vote_served(reviewer=rob, face_id=face.pk, decision="rejected", reason="duplicate")
     review_override(actor=admin, face_id=face.pk, decision="approved")
     page = admin_web.get("/review/stats/?period=7").content.decode()
     assert ">rita</a>" in page and ">rob</a>" in page

@@ -13,10 +13,9 @@ from django.db import connection, transaction
 
 from facesite import roles
 from identities.models import Face, Identity
-from identities.review_services import review_vote_record
 from identities.services import identity_merge
 from tests.conftest import make_user
-from tests.factories import make_identity, make_pending_faces
+from tests.factories import make_identity, make_pending_faces, vote_served
 
 WAIT_SECONDS = 20
 
@@ -47,7 +46,7 @@ def test_a_deciding_vote_during_a_merge_of_its_identity_does_not_deadlock(admin,
     grace, ada = make_identity("Grace Hopper"), make_identity("Ada Lovelace")
     face = make_pending_faces(grace, 3)[0]
     rob, sam = make_user("rob", roles.REVIEWER), make_user("sam", roles.REVIEWER)
-    assert review_vote_record(reviewer=rob, face_id=face.pk, decision="approved").saved
+    assert vote_served(reviewer=rob, face_id=face.pk, decision="approved").saved
     errors: list[BaseException] = []
     outcomes = []
     merge_holds_identities = threading.Event()
@@ -55,7 +54,7 @@ def test_a_deciding_vote_during_a_merge_of_its_identity_does_not_deadlock(admin,
     def vote() -> None:
         try:
             merge_holds_identities.wait(WAIT_SECONDS)
-            outcomes.append(review_vote_record(reviewer=sam, face_id=face.pk, decision="approved"))
+            outcomes.append(vote_served(reviewer=sam, face_id=face.pk, decision="approved"))
         except BaseException as error:
             errors.append(error)
         finally:

@@ -4,10 +4,10 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from facesite.launcher import Launcher, var_dir_make_private
-from facesite.roles import ROLE_PERMISSIONS
+from facesite.roles import ADMIN, ROLE_PERMISSIONS
 
 
 class Command(BaseCommand):
@@ -32,13 +32,20 @@ class Command(BaseCommand):
             raise SystemExit(exit_code)
 
     def ensure_admin(self) -> None:
-        """Create the first admin account, holding every role, when there is none."""
+        """Create the first admin account, holding every role, when no active user holds the
+        admin role. Its powers are its roles: it is not a superuser, so removing a role removes
+        that power."""
         users = get_user_model()
-        if users.objects.filter(is_superuser=True).exists():
+        if users.objects.filter(is_active=True, groups__name=ADMIN).exists():
             return
         username = os.environ.get("FACESITE_ADMIN_USERNAME", "admin")
         password = os.environ.get("FACESITE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-        admin = users.objects.create_superuser(username=username, password=password)
+        if users.objects.filter(username=username).exists():
+            raise CommandError(
+                f"No active user holds the admin role and the account {username!r} exists; "
+                "set FACESITE_ADMIN_USERNAME to a new name to create another admin account."
+            )
+        admin = users.objects.create_user(username=username, password=password)
         admin.groups.set(Group.objects.filter(name__in=ROLE_PERMISSIONS))
         if "FACESITE_ADMIN_PASSWORD" in os.environ:
             shown = "the password in FACESITE_ADMIN_PASSWORD"
