@@ -2,6 +2,7 @@
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from facesite import roles
@@ -34,6 +35,11 @@ def test_the_review_keyboard_flow_works_under_the_policy(browser, live_server, d
     make_user("rita", roles.REVIEWER)
     browser_login(browser, live_server, "rita", path=f"/review/?identity={grace.pk}")
     crops = lambda: browser.find_elements(By.CSS_SELECTOR, "#review-batch .review-face")  # noqa: E731
+    # The page holds nothing until Enter takes a batch (a POST).
+    WebDriverWait(browser, 10).until(
+        lambda _: "You hold no crops" in browser.find_element(By.ID, "review-batch").text
+    )
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ENTER)
     WebDriverWait(browser, 10).until(lambda _: len(crops()) == len(faces))
 
     browser.find_element(By.TAG_NAME, "body").send_keys("a")
