@@ -1,5 +1,6 @@
 """Settings for facesite. Every value comes from the environment (see README.md)."""
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -14,12 +15,17 @@ VAR_DIR = Path(envstr("FACESITE_VAR_DIR", str(BASE_DIR / "var")))
 
 
 def _development_secret_key() -> str:
-    """Generate a key once and keep it under var/, so sessions survive restarts."""
+    """Generate a key once and keep it under var/, so sessions survive restarts.
+
+    var/ and the key are private from the moment they exist (0o700, 0o600): writing the
+    key and then narrowing its mode would leave a moment in which others could read it.
+    """
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as written:
+            written.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -168,7 +174,8 @@ RQ_QUEUES = {
     "train": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 24 * 3600},
 }
 # Jobs are enqueued only once the transaction that asked for them has committed.
-RQ = {"COMMIT_MODE": "on_db_commit"}
+# SupervisedWorker: a killed worker takes its work horse (the job's process) with it.
+RQ = {"COMMIT_MODE": "on_db_commit", "WORKER_CLASS": "pipeline.worker.SupervisedWorker"}
 
 # Images: limits applied to every file that enters (imports, scrapes, uploads).
 FACESITE_MAX_IMAGE_BYTES = envint("FACESITE_MAX_IMAGE_BYTES", 25 * 1024 * 1024, minimum=1)
@@ -215,12 +222,24 @@ if FACESITE_GALLERY_EMBEDDER not in GALLERY_EMBEDDERS:
         f"got {FACESITE_GALLERY_EMBEDDER!r}."
     )
 
+# Each web process loads the networks of recognition and the augmentation preview in a
+# background thread once it has started (recognition/services/warmup.py), so the first
+# recognition does not wait 20-30 s for them. It takes the memory the first recognition
+# would take anyway (about 2 GiB per web process; benchmarks/warm_up.py).
+FACESITE_WARM_MODELS = envbool("FACESITE_WARM_MODELS", True)
+FACESITE_WARM_UP = ["recognition.services.warmup.models_warm"] if FACESITE_WARM_MODELS else []
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Stored faces and photos are personal data: only the account that runs the site reads them.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_without_traceback": {"()": "facesite.log_filters.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["forbidden_without_traceback"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }

@@ -238,6 +238,11 @@ class Face(models.Model):
         return reverse("face_history", args=[self.pk])
 
     @property
+    def audit_label(self) -> str:
+        """How the audit log names it: by its identity's name (load `identity` with it)."""
+        return f"Face {self.pk} of {self.identity.name} ({self.get_status_display().lower()})"
+
+    @property
     def box(self) -> tuple[int, int, int, int]:
         return (self.box_left, self.box_top, self.box_width, self.box_height)
 

@@ -173,14 +173,17 @@ def _audit_value_display(value) -> str:
 
 
 def audit_events_prepare(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Give each event `target_url` (None once its target is gone) and `changes` to show.
+    """Give each event `target_url` (None once its target is gone) and `changes` to show,
+    and name a face that still exists by its identity's name.
 
-    One query per kind of target on the page, whatever the number of events.
+    A face's recorded label names its identity by id ("Face 13 of 1"), since recording
+    it must not cost a query per vote; the page names the person. One query per kind of
+    target on the page, whatever the number of events.
     """
     ids_by_type: dict[str, set[int]] = {}
     for event in events:
         ids_by_type.setdefault(event.target_type, set()).add(event.target_id)
-    urls = {}
+    targets = {}
     for target_type, target_ids in ids_by_type.items():
         try:
             model = apps.get_model(target_type)
@@ -188,10 +191,16 @@ def audit_events_prepare(events: list[AuditEvent]) -> list[AuditEvent]:
             continue
         if not hasattr(model, "get_absolute_url"):
             continue
-        for target in model._default_manager.filter(pk__in=target_ids):
-            urls[(target_type, target.pk)] = target.get_absolute_url()
+        found = model._default_manager.filter(pk__in=target_ids)
+        if model is Face:
+            found = found.select_related("identity")
+        for target in found:
+            targets[(target_type, target.pk)] = target
     for event in events:
-        event.target_url = urls.get((event.target_type, event.target_id))
+        target = targets.get((event.target_type, event.target_id))
+        event.target_url = target.get_absolute_url() if target else None
+        if isinstance(target, Face):
+            event.target_label = target.audit_label
         before, after = event.before or {}, event.after or {}
         event.changes = [
             (key, _audit_value_display(before.get(key)), _audit_value_display(after.get(key)))

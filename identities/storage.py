@@ -13,6 +13,11 @@ from django.core.files.storage import FileSystemStorage, default_storage
 
 from facesite.files import atomic_path
 
+# Without FILE_UPLOAD_PERMISSIONS / FILE_UPLOAD_DIRECTORY_PERMISSIONS, stored images are
+# still readable by their owner alone.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIRECTORY_MODE = 0o700
+
 
 class AtomicFileSystemStorage(FileSystemStorage):
     """FileSystemStorage that never leaves a half-written file under a final name.
@@ -28,13 +33,24 @@ class AtomicFileSystemStorage(FileSystemStorage):
 
     def _save(self, name, content):
         full_path = Path(self.path(name))
-        full_path.parent.mkdir(parents=True, exist_ok=True)
+        self._make_directories(full_path.parent)
         with atomic_path(full_path, durable=True) as partial:
             with partial.open("wb") as written:
                 for chunk in content.chunks():
                     written.write(chunk)
-            partial.chmod(self.file_permissions_mode or 0o644)
+            partial.chmod(self.file_permissions_mode or PRIVATE_FILE_MODE)
         return name
+
+    def _make_directories(self, directory: Path) -> None:
+        """Create `directory` and its missing parents, each with the private mode from
+        the start (Path.mkdir gives a mode to the last folder only)."""
+        mode = self.directory_permissions_mode or PRIVATE_DIRECTORY_MODE
+        missing = []
+        while not directory.exists():
+            missing.append(directory)
+            directory = directory.parent
+        for folder in reversed(missing):
+            folder.mkdir(mode=mode, exist_ok=True)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -18,11 +18,18 @@ class JobFilterForm(forms.Form):
 
     kind = forms.ChoiceField(choices=lambda: [("", "All kinds"), *job_kind_choices()], required=False)
     status = forms.ChoiceField(choices=[("", "All statuses"), *JobRun.Status.choices], required=False)
+    # Every review decision queues a gallery update, so they would crowd out the jobs
+    # people start; they are hidden unless asked for (or picked as the kind).
+    show_automatic = forms.BooleanField(label="Show gallery updates", required=False)
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict:
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
-        return {"kind": cleaned.get("kind") or "", "status": cleaned.get("status") or ""}
+        return {
+            "kind": cleaned.get("kind") or "",
+            "status": cleaned.get("status") or "",
+            "show_automatic": bool(cleaned.get("show_automatic")),
+        }
 
 
 class ScrapeForm(forms.Form):

@@ -121,8 +121,12 @@ def faces_import(
     approve: bool,
     actor=None,
     on_progress: Callable[[int, int], None] | None = None,
+    upload_name: str = "",
 ) -> ImportSummary:
     """Import every photo under PATH (a folder or a .zip) for the identity its folder names.
+
+    `upload_name` is the name a zip was uploaded under: its entries are then recorded and
+    reported as `people.zip: Jane_Doe/1.jpg`, not by the server's path to the stored upload.
 
     1. List the files; those at the top level, hidden ones and `__MACOSX` are skipped.
     2. For each file, find or create the identity named by its parent folder; the files
@@ -134,7 +138,7 @@ def faces_import(
     detector = detector_get(detector_name)
     summary = ImportSummary()
     folders = _FolderIdentities(summary, actor)
-    with _import_files_listed(Path(path)) as (files, skipped):
+    with _import_files_listed(Path(path), upload_name) as (files, skipped):
         summary.skipped = skipped
         for done, file in enumerate(files, start=1):
             identity = folders.get(file.identity_folder)
@@ -148,17 +152,17 @@ def faces_import(
 
 
 @contextmanager
-def _import_files_listed(path: Path) -> Iterator[tuple[list[ImportFile], int]]:
+def _import_files_listed(path: Path, upload_name: str = "") -> Iterator[tuple[list[ImportFile], int]]:
     """The files to import under a folder or in a zip, and how many were skipped."""
     if path.is_dir():
         yield _folder_files(path)
     elif path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            yield _archive_files(path, archive)
+            yield _archive_files(archive, f"{upload_name}: " if upload_name else f"{path}:")
     elif not path.exists():
-        raise FacesiteError(f"{path} does not exist.")
+        raise FacesiteError(f"{upload_name or path} does not exist.")
     else:
-        raise FacesiteError(f"{path} is neither a folder nor a zip archive.")
+        raise FacesiteError(f"{upload_name or path} is neither a folder nor a zip archive.")
 
 
 def _folder_files(root: Path) -> tuple[list[ImportFile], int]:
@@ -192,7 +196,8 @@ def _paths_under(root: Path) -> Iterator[Path]:
         yield from (Path(folder) / name for name in file_names)
 
 
-def _archive_files(archive_path: Path, archive: zipfile.ZipFile) -> tuple[list[ImportFile], int]:
+def _archive_files(archive: zipfile.ZipFile, entry_prefix: str) -> tuple[list[ImportFile], int]:
+    """The zip's photos, each recorded as entry_prefix + its name in the zip."""
     entries = sorted((entry for entry in archive.infolist() if not entry.is_dir()), key=lambda e: e.filename)
     entry_parts = [PurePosixPath(entry.filename).parts for entry in entries]
     wrapper = _wrapping_folder(entry_parts)
@@ -207,7 +212,7 @@ def _archive_files(archive_path: Path, archive: zipfile.ZipFile) -> tuple[list[I
         files.append(
             ImportFile(
                 identity_folder=identity_folder,
-                origin_detail=f"{archive_path}:{entry.filename}",
+                origin_detail=f"{entry_prefix}{entry.filename}",
                 byte_size=entry.file_size,
                 open=lambda entry=entry: archive.open(entry),
             )

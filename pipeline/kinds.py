@@ -31,6 +31,8 @@ class JobKind:
     timeout: int | None = None
     # The page of this kind's results, for kinds whose results are not about one object.
     results_url_name: str = ""
+    # Queued by the site itself (not by a person), and hidden from the Jobs page by default.
+    automatic: bool = False
 
     @property
     def effective_timeout(self) -> int:
@@ -44,7 +46,13 @@ JOB_KINDS: dict[str, JobKind] = {}
 
 
 def job_kind(
-    name: str, *, label: str, queue: str, timeout: int | None = None, results_url_name: str = ""
+    name: str,
+    *,
+    label: str,
+    queue: str,
+    timeout: int | None = None,
+    results_url_name: str = "",
+    automatic: bool = False,
 ) -> Callable[[JobFunction], JobFunction]:
     """Register the decorated function as the entry point of the job kind `name`."""
 
@@ -58,7 +66,13 @@ def job_kind(
             both = f"{_dotted_name(registered.run)} and {_dotted_name(run)}"
             raise ImproperlyConfigured(f"Job kind {name!r} is registered twice: {both}.")
         JOB_KINDS[name] = JobKind(
-            name=name, label=label, queue=queue, run=run, timeout=timeout, results_url_name=results_url_name
+            name=name,
+            label=label,
+            queue=queue,
+            run=run,
+            timeout=timeout,
+            results_url_name=results_url_name,
+            automatic=automatic,
         )
         return run
 
@@ -75,6 +89,11 @@ def job_kind_get(name: str) -> JobKind:
         return JOB_KINDS[name]
     except KeyError:
         raise ValueError(f"No job kind {name!r} is registered; known: {', '.join(JOB_KINDS)}.") from None
+
+
+def automatic_job_kinds() -> list[str]:
+    """The kinds the site queues by itself, such as the gallery update after a decision."""
+    return [kind.name for kind in JOB_KINDS.values() if kind.automatic]
 
 
 def job_kind_label(name: str) -> str:

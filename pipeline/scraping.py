@@ -20,7 +20,7 @@ from pipeline.importer import ImportFile, ImportSummary, photo_import
 from pipeline.jobs import JobProgress, summary_json
 from pipeline.models import JobRun
 from pipeline.providers import SearchProvider, search_provider_get
-from pipeline.search import image_urls_collect
+from pipeline.search import BrowserFailed, image_urls_collect
 
 
 @dataclass
@@ -81,12 +81,18 @@ def identity_scrape(
     query = f"{identity.name} {query_suffix}".strip()
     searching = f"Searching {provider.label} for “{query}”"
     progress.step(searching)
-    urls = image_urls_collect(
-        provider=provider,
-        query=query,
-        wanted=wanted,
-        on_found=lambda count: progress.describe(f"{searching}: {count} of {wanted} images found"),
-    )
+    try:
+        urls = image_urls_collect(
+            provider=provider,
+            query=query,
+            wanted=wanted,
+            on_found=lambda count: progress.describe(f"{searching}: {count} of {wanted} images found"),
+        )
+    except BrowserFailed as failure:
+        # The error says it in plain words; the log keeps the browser's own, for whoever digs.
+        progress.log(f"The browser said: {failure.detail}")
+        progress.write(force=True)
+        raise
     summary.found = len(urls)
     ranked = [_RankedUrl(rank, url) for rank, url in enumerate(urls, start=1)]
     new = [ranked_url for ranked_url in ranked if not _url_already_stored(identity, ranked_url)]

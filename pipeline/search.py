@@ -36,6 +36,21 @@ CHROMIUM_ARGUMENTS = [
     # WebRTC must not open UDP around the proxy below (to reach addresses from JavaScript).
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 ]
+# Chromium's network error codes in plain words, for the error people read on the job.
+BROWSER_NETWORK_ERRORS = {
+    "ERR_NAME_NOT_RESOLVED": "its server's name could not be found (no DNS answer)",
+    "ERR_INTERNET_DISCONNECTED": "this machine has no network connection",
+    "ERR_ADDRESS_UNREACHABLE": "its server cannot be reached from this machine",
+    "ERR_CONNECTION_REFUSED": "its server refused the connection",
+    "ERR_CONNECTION_RESET": "the connection was cut",
+    "ERR_CONNECTION_CLOSED": "the connection was cut",
+    "ERR_CONNECTION_TIMED_OUT": "its server did not answer in time",
+    "ERR_TIMED_OUT": "its server did not answer in time",
+    # Every host but the provider's goes to NOWHERE_PROXY below, which refuses it.
+    "ERR_PROXY_CONNECTION_FAILED": "it is not one of the hosts the browser may reach (its browser_hosts)",
+    "ERR_CERT_": "its TLS certificate is not valid",
+    "ERR_SSL_": "the secure connection failed",
+}
 # The browser reaches the results page's own host and nothing else: every other request
 # (another host, an IP address, loopback included once "<-loopback>" drops Chromium's
 # implicit bypass) goes to this proxy, where nothing listens, and fails. So a results
@@ -68,9 +83,32 @@ def image_urls_collect(
             driver.get(search_page_url)
             return _urls_gather(driver, provider, wanted, on_found)
         except WebDriverException as error:
-            raise FacesiteError(f"The browser failed while searching {provider.label}: {error.msg}") from None
+            raise BrowserFailed(provider, error.msg or "") from None
         finally:
             driver.quit()
+
+
+class BrowserFailed(FacesiteError):
+    """The browser could not search: the message in plain words, Chromium's own in `detail`."""
+
+    def __init__(self, provider: SearchProvider, browser_message: str) -> None:
+        # Chromium's first line, without the "unknown error:" prefix or the session's version.
+        first_line = browser_message.strip().splitlines()[0] if browser_message.strip() else "no reason given"
+        self.detail = first_line.removeprefix("unknown error: ")
+        reason = next(
+            (plain for code, plain in BROWSER_NETWORK_ERRORS.items() if f"net::{code}" in self.detail),
+            None,
+        )
+        if reason:
+            message = (
+                f"Could not open the results page of {provider.label}: {reason}. "
+                "Check this machine's network and the provider's search_url, then Retry."
+            )
+        else:
+            message = (
+                f"The browser stopped while searching {provider.label}. Retry; the log has its own words."
+            )
+        super().__init__(message)
 
 
 def _network_arguments(provider: SearchProvider, url: str) -> list[str]:

@@ -363,6 +363,7 @@ def import_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
             approve=job_run.parameters["approve"],
             actor=job_run.started_by,
             on_progress=lambda done, total: progress.advance(done, total),
+            upload_name=job_run.parameters["filename"],
         )
     default_storage.delete(stored_name)
     progress.log(str(summary))

@@ -15,6 +15,7 @@ from facesite.errors import FacesiteError
 from facesite.roles import role_required
 from pipeline import services
 from pipeline.forms import ImportUploadForm, JobFilterForm, RecropForm, ScrapeForm
+from pipeline.kinds import automatic_job_kinds
 from pipeline.models import JobRun
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,17 @@ def job_list(request):
         job_runs = job_runs.filter(kind=filters["kind"])
     if filters["status"]:
         job_runs = job_runs.filter(status=filters["status"])
+    hidden = 0
+    if not filters["kind"] and not filters["show_automatic"]:
+        hidden = job_runs.filter(kind__in=automatic_job_kinds()).count()
+        job_runs = job_runs.exclude(kind__in=automatic_job_kinds())
     page = Paginator(job_runs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "filter_form": JobFilterForm(initial=filters), "redis_problem": redis_problem}
+    context = {
+        "page": page,
+        "filter_form": JobFilterForm(initial=filters),
+        "redis_problem": redis_problem,
+        "hidden_automatic": hidden,
+    }
     return render(request, "pipeline/job_list.html", context)
 
 

@@ -33,16 +33,42 @@ class TokenCreateForm(forms.Form):
 
 
 class AddToIdentityForm(forms.Form):
+    """Which identity a face of a result goes to: an existing one, or a new one by name.
+
+    The name field starts empty: prefilling the gallery's guess let one click file a
+    stranger under the wrong person.
+    """
+
+    EXISTING = "existing"
+    NEW = "new"
+
+    target = forms.ChoiceField(
+        choices=[(EXISTING, "An existing identity"), (NEW, "A new identity with this name")],
+        initial=EXISTING,
+        widget=forms.RadioSelect,
+        # Without a choice, the name must be an existing identity's: nothing is created.
+        required=False,
+    )
     identity = forms.CharField(
         label="Identity",
         max_length=200,
         widget=forms.TextInput(attrs={"list": "identity-names", "autocomplete": "off"}),
-        help_text="The exact name of an existing identity.",
+        help_text="The exact name of an existing identity, or the name of the new one.",
     )
 
-    def clean_identity(self) -> Identity:
-        name = self.cleaned_data["identity"]
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        cleaned["target"] = cleaned.get("target") or self.EXISTING
+        name = cleaned.get("identity")
+        if name is None or cleaned.get("target") != self.EXISTING:
+            return cleaned
         try:
-            return Identity.objects.active().get_by_name(name)
+            cleaned["identity"] = Identity.objects.active().get_by_name(name)
         except Identity.DoesNotExist:
-            raise forms.ValidationError(f"No identity is named “{name}”.") from None
+            raise forms.ValidationError(
+                f"No identity is named “{name}”; to create it, choose “A new identity with this name”."
+            ) from None
+        return cleaned
+
+    def error_text(self) -> str:
+        return " ".join(message for messages in self.errors.values() for message in messages)

@@ -58,10 +58,13 @@ def _compare_rows(compared: list[ModelVersion]) -> list[tuple[str, list]]:
     rows = [
         ("Dataset", [str(model.dataset) for model in compared]),
         ("Status", [model.get_status_display() for model in compared]),
-        ("Test top-1", [model.metrics.get("top1") for model in compared]),
-        ("Test top-5", [model.metrics.get("top5") for model in compared]),
-        ("Unknown rejection rate", [model.metrics.get("unknown_rejection_rate") for model in compared]),
-        ("Unknown threshold", [model.unknown_threshold for model in compared]),
+        ("Test top-1", [_rounded(model.metrics.get("top1")) for model in compared]),
+        ("Test top-5", [_rounded(model.metrics.get("top5")) for model in compared]),
+        (
+            "Unknown rejection rate",
+            [_rounded(model.metrics.get("unknown_rejection_rate")) for model in compared],
+        ),
+        ("Unknown threshold", [_rounded(model.unknown_threshold) for model in compared]),
         ("Epochs trained", [len(model.history) for model in compared]),
         ("Classes", [len(model.classes) for model in compared]),
     ]
@@ -70,6 +73,11 @@ def _compare_rows(compared: list[ModelVersion]) -> list[tuple[str, list]]:
         for name in names
     ]
     return rows
+
+
+def _rounded(value: float | None) -> float | None:
+    # Three decimals, as the model pages show them: 0.508, not 0.5079751014709473.
+    return None if value is None else round(value, 3)
 
 
 @role_required(MANAGE)
@@ -122,6 +130,9 @@ def model_status(request, pk: int):
             "history": model_version.history,
             "step": job.current_step if job else "",
             "job_status": job.status if job else None,
+            "job_status_display": job.get_status_display().lower() if job else "",
+            "class_count": len(model_version.classes),
+            "epochs_text": model_version.epochs_text,
             "error": job.error if job else "",
         }
     )
@@ -140,6 +151,11 @@ def model_figure(request, pk: int, name: str):
 @role_required(MANAGE)
 def model_activate(request, pk: int):
     model_version = get_object_or_404(ModelVersion, pk=pk)
+    if model_version.chance_warning and request.POST.get("confirmed") != "1":
+        # A model no better than guessing is activated only once the admin has read why.
+        return render(
+            request, "recognition/models/model_activate_confirm.html", {"model_version": model_version}
+        )
     try:
         registry.model_version_activate(model_version=model_version, actor=request.user)
     except FacesiteError as error:

@@ -10,6 +10,9 @@ from django.utils import timezone
 from recognition.architectures.base import Architecture
 from recognition.architectures.registry import architecture_choices, architecture_class
 
+# A model whose test top-1 is at most this many times chance (1 / classes) is warned about.
+CHANCE_MARGIN = 1.5
+
 
 class ModelVersionQuerySet(models.QuerySet):
     def active(self):
@@ -95,6 +98,37 @@ class ModelVersion(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.TRAINING)
+
+    @property
+    def chance_warning(self) -> str:
+        """Why this model is no better than guessing, or "" when it is.
+
+        Top-1 within half again of chance (1 in the number of classes), or every test
+        face called the same identity: such a model would name strangers at random.
+        """
+        top1, count = self.metrics.get("top1"), len(self.classes)
+        if top1 is None or count < 2:
+            return ""
+        predicted = [row for row in self.metrics.get("per_identity", []) if row.get("precision") is not None]
+        if len(predicted) == 1:
+            return (
+                f"It calls every test face {predicted[0]['name']}: its top-1 of {top1:.3f} is chance "
+                f"for {count} identities."
+            )
+        if top1 <= CHANCE_MARGIN / count:
+            return f"Its top-1 of {top1:.3f} is about chance for {count} identities ({1 / count:.3f})."
+        return ""
+
+    @property
+    def epochs_text(self) -> str:
+        """Epochs trained against the most allowed: "5 of at most 30" while training,
+        "stopped early after 5 of at most 30" once training ended before the last."""
+        trained, most = len(self.history), self.config.get("epochs")
+        if not most:
+            return str(trained)
+        if self.is_busy or trained >= most:
+            return f"{trained} of at most {most}"
+        return f"stopped early after {trained} of at most {most}"
 
 
 class FaceEmbedding(models.Model):

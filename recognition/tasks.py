@@ -26,7 +26,7 @@ def evaluate(*, job_run: JobRun, progress: JobProgress) -> dict:
     return model_version_reevaluate(model_version=_model_version(job_run), progress=progress)
 
 
-@job_kind("gallery", label="Update gallery", queue="process")
+@job_kind("gallery", label="Update gallery", queue="process", automatic=True)
 def gallery(*, job_run: JobRun, progress: JobProgress) -> dict:
     return gallery_sync(progress=progress)
 

@@ -158,14 +158,21 @@ def recognition_face_add(request, pk, number: int):
     result = _result_get(request, pk, number)
     form = AddToIdentityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Face {number}: {' '.join(form.errors['identity'])}")
+        messages.error(request, f"Face {number}: {form.error_text()}")
         return redirect(result)
-    identity = form.cleaned_data["identity"]
     try:
-        face = results.result_face_add(result=result, number=number, identity=identity, actor=request.user)
+        if form.cleaned_data["target"] == AddToIdentityForm.NEW:
+            face = results.result_face_add_to_new_identity(
+                result=result, number=number, name=form.cleaned_data["identity"], actor=request.user
+            )
+        else:
+            face = results.result_face_add(
+                result=result, number=number, identity=form.cleaned_data["identity"], actor=request.user
+            )
     except FacesiteError as error:
         messages.error(request, f"Face {number}: {error}")
         return redirect(result)
+    identity = face.identity
     if face.status == face.Status.PENDING:
         messages.success(request, f"Face {number} added to {identity.name}; it waits in the review queue.")
     else:

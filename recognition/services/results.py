@@ -13,6 +13,7 @@ from PIL import Image
 from facesite.errors import FacesiteError
 from identities.images import image_decode
 from identities.models import AuditEvent, SourceImage
+from identities.services import identity_create
 from identities.storage import content_store, sha256_hex
 from pipeline.cropping import difference_hash, face_crop_stored
 from pipeline.detection import DetectedFace, detector_get
@@ -101,6 +102,15 @@ def results_cleanup(now=None, limit: int | None = None) -> int:
 
 class FaceAlreadyAdded(FacesiteError):
     pass
+
+
+def result_face_add_to_new_identity(*, result: RecognitionResult, number: int, name: str, actor):
+    """Create the identity `name` (audited) and add the face to it, in one transaction:
+    if the face cannot be added, no empty identity is left behind. A name that is
+    taken raises IdentityNameTaken, since the admin asked for a new person."""
+    with transaction.atomic():
+        identity = identity_create(name=name, actor=actor)
+        return result_face_add(result=result, number=number, identity=identity, actor=actor)
 
 
 def result_face_add(*, result: RecognitionResult, number: int, identity, actor):

@@ -52,7 +52,8 @@ def model_version_create(
         raise FacesiteError(
             f"{dataset} is {dataset.get_status_display().lower()}; only a ready dataset can be trained on."
         )
-    if len(dataset_classes(dataset)) < 2:
+    classes = dataset_classes(dataset)
+    if len(classes) < 2:
         raise FacesiteError(f"{dataset} has fewer than two identities; a classifier needs at least two.")
     with transaction.atomic():
         model_version = ModelVersion.objects.create(
@@ -60,6 +61,8 @@ def model_version_create(
             dataset=dataset,
             architecture=config.architecture,
             config=config.to_json(),
+            # Known from the dataset: the page shows them while the job waits for a worker.
+            classes=classes,
             created_by=actor if actor and actor.is_authenticated else None,
         )
         model_version.artifact_dir = f"models/{model_version.pk}"
@@ -150,10 +153,25 @@ def model_train(*, model_version: ModelVersion, config: TrainingConfig, progress
         shuffle=False,  # tf.data shuffles; Keras would only warn that it cannot.
         verbose=0,
     )
+    _early_stop_report(model_version, config, progress)
     with atomic_path(model_version.model_path()) as partial:
         model.save(partial)
     shutil.rmtree(model_version.artifact_path() / "backup", ignore_errors=True)
     return model
+
+
+def _early_stop_report(model_version: ModelVersion, config: TrainingConfig, progress: JobProgress) -> None:
+    """Say why training ended before its last epoch; the job's count then reads "5 / 5",
+    not "5 / 30" as if it were unfinished."""
+    trained = len(model_version.history)
+    if not trained or trained >= config.epochs:
+        return
+    if model_version.history[-1].get("val_accuracy", 0.0) >= config.target_accuracy:
+        reason = f"validation accuracy reached the target {config.target_accuracy}"
+    else:
+        reason = f"validation loss did not improve for {config.patience} epochs"
+    progress.log(f"Stopped early after {trained} of at most {config.epochs} epochs: {reason}.")
+    progress.advance(trained, trained)
 
 
 def training_callbacks(

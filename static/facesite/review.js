@@ -244,7 +244,7 @@
       cursor = faces.indexOf(undecided[0]);
       render();
       showNotice(
-        `${undecided.length} crop${undecided.length === 1 ? "" : "s"} still need a decision: ` +
+        `${undecided.length === 1 ? "1 crop still needs" : `${undecided.length} crops still need`} a decision: ` +
           "A approves one, Shift+A approves the rest.",
       );
       return;

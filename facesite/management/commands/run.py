@@ -6,18 +6,19 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from facesite.launcher import Launcher
+from facesite.launcher import Launcher, var_dir_make_private
 from facesite.roles import ADMIN, ROLE_PERMISSIONS
 
 
 class Command(BaseCommand):
-    help = "Migrate, make sure an admin exists, then run Redis, a worker and the web server."
+    help = "Migrate, make sure an admin exists, then run Redis, a worker and web, restarting any that dies."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, host, port, **options):
+        var_dir_make_private()
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         self.ensure_admin()
