@@ -107,8 +107,8 @@ def augment_start(*, dataset, config: AugmentationConfig, actor):
     )
 
 
-def augment_job_run(*, job_run, progress) -> dict:
-    """The AUGMENT job: write augmented training images under augmented/dataset_<id>/<identity>/.
+def augment_job_run(*, dataset, config: AugmentationConfig, progress) -> dict:
+    """The augment job: write augmented training images under augmented/dataset_<id>/<identity>/.
 
     1. Per identity, list its training crops, each as often as its repeats, so a reused
        face gets as many more variants as it counts more in training.
@@ -117,14 +117,9 @@ def augment_job_run(*, job_run, progress) -> dict:
     3. Augment the missing images in batches with the same layers training uses, and
        store each as a JPEG (storage writes a temporary file and renames it).
     """
-    from facesite.errors import FacesiteError
     from pipeline.datasets import augmented_folder, dataset_split_items, folder_name
-    from pipeline.models import DatasetItem, DatasetVersion
+    from pipeline.models import DatasetItem
 
-    dataset = DatasetVersion.objects.filter(pk=job_run.parameters["dataset_id"]).first()
-    if dataset is None:
-        raise FacesiteError("This dataset version was deleted.")
-    config = AugmentationConfig.from_json(job_run.parameters["config"])
     sources: dict[int, list[str]] = {}
     for file, label, repeats in dataset_split_items(dataset, DatasetItem.Split.TRAIN):
         sources.setdefault(label, []).extend([file] * repeats)

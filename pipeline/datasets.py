@@ -207,11 +207,8 @@ def _user_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def dataset_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
-    """The DATASET job: build the version named in its parameters."""
-    dataset = DatasetVersion.objects.filter(pk=job_run.parameters["dataset_id"]).first()
-    if dataset is None:
-        raise FacesiteError("This dataset version was deleted before it was built.")
+def dataset_job_run(*, dataset: DatasetVersion, job_run: JobRun, progress: JobProgress) -> dict:
+    """The dataset job: build the version it was started for."""
     # A retried build is a new run: the version's page follows the run that builds it.
     DatasetVersion.objects.filter(pk=dataset.pk).update(job=job_run)
     dataset = dataset_build(dataset=dataset, progress=progress)

@@ -17,7 +17,6 @@ from identities.models import Face, Identity, SourceImage
 from pipeline.detection import FaceDetector, detector_get
 from pipeline.importer import READ_ERRORS, faces_find, faces_store
 from pipeline.jobs import JobProgress, summary_json
-from pipeline.models import JobRun
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ class RecropSummary:
     unreadable: int = 0
 
 
-def recrop_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
+def recrop_job_run(*, identity: Identity, detector_name: str, progress: JobProgress) -> dict:
     """The re-crop job: every decodable photo of one identity, through the chosen detector.
 
     1. List the identity's photos with faces or without, leaving out invalid files and
@@ -44,8 +43,7 @@ def recrop_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
        a photo that had no face as having faces, in one transaction.
     4. Recount the identity's faces.
     """
-    identity = Identity.objects.get(pk=job_run.parameters["identity_id"])
-    detector = detector_get(job_run.parameters["detector"])
+    detector = detector_get(detector_name)
     source_images = list(_photos_to_recrop(identity, detector.name))
     progress.step(f"Re-cropping {len(source_images)} photos of {identity.name} with {detector.name}")
     summary = RecropSummary()

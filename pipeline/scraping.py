@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from facesite.errors import FacesiteError
 from identities.models import Identity, SourceImage
 from pipeline.detection import FaceDetector, detector_get
 from pipeline.downloads import NOT_AN_IMAGE, DownloadFailed, ImageDownloader
 from pipeline.importer import ImportFile, ImportSummary, photo_import
 from pipeline.jobs import JobProgress, summary_json
-from pipeline.models import JobRun
 from pipeline.providers import SearchProvider, search_provider_get
 from pipeline.search import BrowserFailed, image_urls_collect
 
@@ -43,12 +41,8 @@ class _RankedUrl:
     url: str
 
 
-def scrape_job_run(*, job_run: JobRun, progress: JobProgress) -> dict:
-    """The scrape job's service: read its parameters and scrape."""
-    parameters = job_run.parameters
-    identity = Identity.objects.filter(pk=parameters["identity_id"]).first()
-    if identity is None:
-        raise FacesiteError("The identity to scrape for was deleted.")
+def scrape_job_run(*, identity: Identity, parameters: dict, progress: JobProgress) -> dict:
+    """The scrape job's service: scrape for one identity with the run's parameters."""
     summary = identity_scrape(
         identity=identity,
         provider=search_provider_get(parameters["provider"]),
