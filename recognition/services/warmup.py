@@ -13,11 +13,14 @@ import numpy as np
 def models_warm() -> None:
     """Run each network once on a blank image: the detector uploads use, FaceNet, and
     the augmentation layers of the preview."""
+    from facesite.tensorflow_runtime import tensorflow_quiet
     from pipeline.augmentation import AugmentationConfig, augmentation_layers
-    from pipeline.detection import DEFAULT_DETECTOR, detector_get
+    from pipeline.detection import RECOGNITION_DETECTOR, detector_get
     from recognition.embedders.facenet import facenet_embedder
 
+    # Keras' layers would otherwise import TensorFlow first, with its start-up chatter.
+    tensorflow_quiet()
     blank = np.zeros((160, 160, 3), dtype=np.uint8)
-    detector_get(DEFAULT_DETECTOR).detect(blank)
+    detector_get(RECOGNITION_DETECTOR).detect(blank)
     facenet_embedder().embed_chips([blank])
     augmentation_layers(AugmentationConfig())(blank[None].astype("float32"), training=True)
