@@ -15,8 +15,6 @@ from recognition.ml import networks
 from recognition.ml.inputs import chips_resize, image_dataset
 from recognition.ml.scores import Match, top_matches
 
-TOP_K = 5
-
 
 class Architecture:
     """The adapter of one kind of network, bound to one model version (or to none, for the
@@ -114,7 +112,7 @@ class Architecture:
         (calibrated on the validation split) means the face is probably nobody the model knows.
         """
         classes = self.model_version.classes
-        return [top_matches(classes, row, TOP_K) for row in self.chip_scores(chips)]
+        return [top_matches(classes, row) for row in self.chip_scores(chips)]
 
     def crop_scores(self, names: list[str], model=None) -> np.ndarray:
         """(N, classes) scores for stored crops, streamed in batches as training reads them."""

@@ -5,10 +5,10 @@ import numpy as np
 from identities.models import Identity
 from recognition.gallery.cache import EMBEDDER, gallery_matrix
 from recognition.gallery.index import GalleryMatrix, identity_scores
-from recognition.ml.scores import Match
+from recognition.ml.scores import TOP_K, Match
 
 
-def gallery_identify(embeddings: np.ndarray, k: int = 5, embedder: str = EMBEDDER) -> list[list[Match]]:
+def gallery_identify(embeddings: np.ndarray, k: int = TOP_K, embedder: str = EMBEDDER) -> list[list[Match]]:
     """For each L2-normalised embedding (of this embedder), the top-k identities, best first."""
     embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
     matrix = gallery_matrix(embedder)

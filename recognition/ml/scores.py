@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Candidates an answer lists for a face, best first: the gallery's and a model's alike.
+TOP_K = 5
+
 
 @dataclass(frozen=True)
 class Match:
@@ -16,7 +19,7 @@ class Match:
     score: float
 
 
-def top_matches(classes: list[dict], scores: np.ndarray, k: int = 5) -> list[Match]:
+def top_matches(classes: list[dict], scores: np.ndarray, k: int = TOP_K) -> list[Match]:
     """The k best classes ({"identity_id", "name"} each) of one row of scores, best first."""
     best = np.argsort(-scores)[:k]
     return [Match(classes[i]["identity_id"], classes[i]["name"], float(scores[i])) for i in best]

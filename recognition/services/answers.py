@@ -15,12 +15,10 @@ from recognition.embedders.base import Embedder
 from recognition.gallery.cache import gallery_size
 from recognition.gallery.search import gallery_identify
 from recognition.gallery.thresholds import confidence_word, gallery_threshold
-from recognition.ml.scores import Match
+from recognition.ml.scores import TOP_K, Match
 from recognition.models import ModelVersion
 
 logger = logging.getLogger(__name__)
-
-TOP_K = 5
 
 
 class MatchAnswer(TypedDict):
