@@ -5,6 +5,7 @@ Each process loads the graph once (`facenet_embedder()`), on the first embedding
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -46,6 +47,9 @@ class FaceNetEmbedder(FaceNetGraph):
     # so LFW is only reported on. YuNet's boxes sit where MTCNN's do, 4% wider and 1%
     # taller. Detectors not named here are cut from their box as it is.
     box_fits = {"yunet": BoxFit(width_scale=0.96, height_scale=0.99)}
+    # What a stranger scores against FaceNet's gallery (recognition.ml.impostors), measured
+    # on LFW's people by `manage.py measure_impostors` with recognition's detector.
+    impostor_model_file = Path(__file__).with_name("facenet_impostors.json")
 
     def chip_box(self, box: tuple[float, float, float, float], detector: str) -> tuple[float, ...]:
         """The box FaceNet's margin is added to, for a box found by this detector."""
