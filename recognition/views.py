@@ -294,6 +294,6 @@ def same_person_pairs(request):
         identity.pk: identity
         for identity in identity_thumbnails_attach(list(Identity.objects.filter(pk__in=identity_ids)))
     }
-    rows = [(pair, identities[pair.first_id], identities[pair.second_id]) for pair in pairs]
+    rows = [(pair, [identities[pair.first_id], identities[pair.second_id]]) for pair in pairs]
     context = {"rows": rows, "total": total, "threshold": threshold}
     return render(request, "recognition/same_person_pairs.html", context)

@@ -68,9 +68,11 @@ def close_core_pairs(matrix: GalleryMatrix, threshold: float, block: int = PAIRS
     for start in range(0, len(cores), block):
         stop = min(start + block, len(cores))
         similarities = cores[start:stop] @ cores[start:].T
-        # Column c is core start + c; row r is core start + r: keep c > r only.
-        similarities[np.tril_indices(stop - start, m=len(cores) - start)] = -np.inf
         rows, columns = np.nonzero(similarities >= threshold)
+        # Row r is core start + r and column c core start + c: keep c > r, each pair once
+        # and no core with itself (few pass the threshold, so this filter costs nothing).
+        later = columns > rows
+        rows, columns = rows[later], columns[later]
         firsts.append(ids[rows + start])
         seconds.append(ids[columns + start])
         scores.append(similarities[rows, columns])
