@@ -501,9 +501,13 @@ def faces_reject(*, face_ids: Iterable[int], identity: Identity, reason: str, ac
     """Reject approved faces of `identity` through the admin override, one audited
     override per face, all or none; returns how many were rejected.
 
-    Refuses, changing nothing, when a face is not an approved face of the identity.
+    Refuses, changing nothing, when a face is not an approved face of the identity. The
+    identity's row is locked before the faces, as identity_merge locks them, so the
+    recount each override makes cannot deadlock with a merge.
     """
     with transaction.atomic():
+        if not Identity.objects.select_for_update().filter(pk=identity.pk).values_list("pk").first():
+            raise FacesiteError(f"{identity.name} was deleted meanwhile; nothing was rejected.")
         faces = _curated_faces(face_ids, identity)
         for face in faces:
             outcome = review_override(
