@@ -390,8 +390,14 @@ def _identities_merge(request, form: IdentityBulkForm):
             f"No identity is named {typed!r}." if typed else "Type the name of the identity to merge into."
         )
     if not data["confirm"]:
-        sources = Identity.objects.filter(pk__in=data["identity"]).exclude(pk=target.pk).order_by("name")
-        context = {"sources": list(sources), "target": target}
+        sources = list(
+            Identity.objects.filter(pk__in=data["identity"]).exclude(pk=target.pk).order_by("name")
+        )
+        if not sources:
+            raise FacesiteError(f"Select identities other than {target.name} to merge into it.")
+        if target.archived:
+            raise FacesiteError(f"{target.name} is archived; unarchive it first, or choose another identity.")
+        context = {"sources": sources, "target": target}
         return render(request, "identities/identity_bulk_merge_confirm.html", context)
     report = services.identities_merge(source_ids=data["identity"], target=target, actor=request.user)
     messages.success(

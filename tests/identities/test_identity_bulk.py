@@ -102,3 +102,10 @@ def test_nothing_selected_is_a_message(admin_web, names):
 def test_reviewers_cannot_use_bulk_actions(reviewer_web, names):
     assert bulk(reviewer_web, "archive", [names["Ada"]]).status_code == 403
     assert not Identity.objects.filter(archived=True).exists()
+
+
+def test_only_the_target_selected_is_refused_before_the_confirm_page(admin_web, names):
+    response = bulk(admin_web, "merge", [names["Ada"]], "Ada")
+
+    assert "Select identities other than Ada to merge into it." in response.content.decode()
+    assert Identity.objects.count() == 4
