@@ -91,3 +91,15 @@ def test_pairs_across_blocks_are_all_found_once_best_first():
 
 def test_only_admins_see_it(reviewer_web):
     assert reviewer_web.get("/gallery/same-person/").status_code == 403
+
+
+def test_the_merge_pair_page_refuses_one_identity_twice(admin_web, twins):
+    ada = twins["Ada"]
+
+    response = admin_web.get(f"/identities/merge/{ada.pk}/{ada.pk}/", follow=True)
+
+    assert "That is one identity twice." in response.content.decode()
+
+
+def test_the_merge_pair_page_is_for_admins(reviewer_web, twins):
+    assert reviewer_web.get(f"/identities/merge/{twins['Ada'].pk}/{twins['Bea'].pk}/").status_code == 403
