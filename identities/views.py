@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from facesite.errors import FacesiteError
 from facesite.responses import stored_file_response
 from facesite.roles import role_required
-from identities import review_selectors, selectors, services
+from identities import panels, review_selectors, selectors, services
 from identities.forms import (
     AuditFilterForm,
     IdentityForm,
@@ -106,6 +106,7 @@ def identity_detail(request, pk: int):
         "failed_source_image_count": failed_source_images.count(),
         "events": selectors.audit_events_prepare(list(events)),
         "readiness": selectors.readiness_thresholds(),
+        "panels": panels.identity_panels(identity),
     }
     return render(request, "identities/identity_detail.html", context)
 
