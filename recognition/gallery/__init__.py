@@ -8,4 +8,5 @@ Modules, each importing only those above it in this list:
 - search: identification, the top identities for a face.
 - sync: the gallery job that keeps the rows in step with approvals.
 - lookalikes: approved faces that look more like another identity than their own.
+- recognisability: how often an identity's own faces are named rightly without them.
 """
