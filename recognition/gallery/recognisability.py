@@ -34,6 +34,12 @@ RECOMMENDED_FACES = 5
 # near-duplicates each face taken out is named by its twin and the figure flatters.
 NEAR_DUPLICATE_SIMILARITY = 0.85
 
+# Faces tested at most, an even spread by face id when an identity has more: the page
+# computes the figure at request time, and at 100,000 gallery rows 100 faces took 0.3 s
+# on this 2-core machine under load (benchmarks/recognisability.py), 500 faces 1.7 s.
+# Every face stays in the gallery that the sample is identified against.
+MAX_TESTED_FACES = 100
+
 # Faces identified at once: a block of 250 faces against 100,000 gallery rows is 100 MB
 # of float32 similarities.
 BLOCK_FACES = 250
@@ -118,7 +124,8 @@ class Misnamed:
 class Recognisability:
     """An identity's leave-one-out figure and the warnings that go with it."""
 
-    faces: int  # approved faces tested: those with a row of the gallery's embedder
+    faces: int  # approved faces tested: those with a row of the gallery's embedder, or a sample
+    embedded: int  # approved faces with a row of the gallery's embedder, sampled or not
     correct: int  # named as this identity with that face left out
     misnamed: list[Misnamed]  # named as another identity
     unknown: int  # scored below the threshold
@@ -130,6 +137,10 @@ class Recognisability:
     @property
     def measured(self) -> bool:
         return self.faces >= 2
+
+    @property
+    def sampled(self) -> bool:
+        return self.faces < self.embedded
 
 
 def _approved_vectors(identity_id: int, embedder: str) -> tuple[list[int], np.ndarray]:
@@ -151,8 +162,9 @@ def identity_recognisability(identity: Identity) -> Recognisability | None:
     without them (leave_one_out), at the threshold and with the embedder uploads use;
     None for an archived identity, which identification does not search.
 
-    1. Read its approved faces' rows of the search embedder; find each one's row in
-       the in-memory gallery (own_columns).
+    1. Read its approved faces' rows of the search embedder (an even sample of
+       MAX_TESTED_FACES when it has more); find each one's row in the in-memory
+       gallery (own_columns).
     2. leave_one_out: named rightly, named as someone else, or unknown.
     3. Names of the identities named wrongly, read live (LiveNames).
     4. Warnings (recognisability_warnings).
@@ -161,6 +173,10 @@ def identity_recognisability(identity: Identity) -> Recognisability | None:
         return None
     embedder = gallery_search_embedder(ModelVersion.objects.active().first()).name
     face_ids, vectors = _approved_vectors(identity.pk, embedder)
+    embedded = len(face_ids)
+    if embedded > MAX_TESTED_FACES:
+        sample = np.unique(np.linspace(0, embedded - 1, MAX_TESTED_FACES).round().astype(int))
+        face_ids, vectors = [face_ids[i] for i in sample], vectors[sample]
     matrix = gallery_matrix(embedder)
     threshold = gallery_threshold(embedder)
     outcome = leave_one_out(matrix, vectors, own_columns(matrix, identity.pk, vectors), threshold)
@@ -178,12 +194,13 @@ def identity_recognisability(identity: Identity) -> Recognisability | None:
     similarity = median_similarity(vectors)
     figure = Recognisability(
         faces=len(face_ids),
+        embedded=embedded,
         correct=int(np.sum(outcome.named_identity_ids == identity.pk)),
         misnamed=misnamed,
         unknown=int(np.sum(outcome.named_identity_ids < 0)),
         threshold=threshold,
         median_similarity=similarity,
-        unembedded=identity.faces.filter(status=Face.Status.APPROVED).count() - len(face_ids),
+        unembedded=identity.faces.filter(status=Face.Status.APPROVED).count() - embedded,
         warnings=[],
     )
     figure.warnings.extend(recognisability_warnings(figure))

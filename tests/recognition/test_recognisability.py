@@ -138,6 +138,16 @@ def test_faces_not_embedded_yet_are_not_tested_and_said_to_be(people):
     assert (figure.faces, figure.unembedded) == (3, 1)
 
 
+def test_an_identity_with_many_faces_is_tested_on_an_even_sample(people, monkeypatch, admin_web):
+    monkeypatch.setattr(recognisability, "MAX_TESTED_FACES", 3)
+
+    figure = identity_recognisability(people["ada"])
+
+    assert (figure.faces, figure.embedded, figure.sampled) == (3, 4, True)
+    page = admin_web.get(reverse("identity_detail", args=[people["ada"].pk])).content.decode()
+    assert "Each approved photo of an even sample of 3 of its 4 taken out in turn" in page
+
+
 def test_the_identity_page_shows_the_figure_and_links_the_misnamed_face(people, admin_web):
     page = admin_web.get(reverse("identity_detail", args=[people["ada"].pk])).content.decode()
 
