@@ -69,7 +69,7 @@ def leave_one_out(
     vectors = np.asarray(vectors, dtype=np.float32)
     named = np.full(len(vectors), -1, dtype=np.int64)
     best_scores = np.full(len(vectors), -np.inf, dtype=np.float32)
-    if not len(matrix.vectors):
+    if not len(matrix.vectors) or not len(vectors):
         return LeaveOneOut(named, best_scores)
     for start in range(0, len(vectors), BLOCK_FACES):
         stop = min(start + BLOCK_FACES, len(vectors))
@@ -154,7 +154,7 @@ def _approved_vectors(identity_id: int, embedder: str) -> tuple[list[int], np.nd
         .values_list("face_id", "vector")
     )
     vectors = np.frombuffer(b"".join(bytes(vector) for _, vector in rows), dtype=np.float32)
-    return [face_id for face_id, _ in rows], vectors.reshape(len(rows), -1)
+    return [face_id for face_id, _ in rows], vectors.reshape(len(rows), -1) if rows else vectors.reshape(0, 0)
 
 
 def identity_recognisability(identity: Identity) -> Recognisability | None:

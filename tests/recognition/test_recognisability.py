@@ -100,6 +100,13 @@ def test_one_face_cannot_be_measured_and_says_so(people):
     ]
 
 
+def test_no_approved_faces_cannot_be_measured(people):
+    figure = identity_recognisability(make_identity("Gus"))
+
+    assert (figure.faces, figure.measured) == (0, False)
+    assert figure.warnings[0].startswith("It cannot be measured with 0 approved faces")
+
+
 def test_fewer_than_recommended_faces_are_warned_of(people):
     warning = identity_recognisability(people["bea"]).warnings[0]
 
