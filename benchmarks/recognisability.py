@@ -136,6 +136,7 @@ def near_duplicates(images: Path, count: int) -> None:
     from PIL import Image
 
     from recognition.embedders.facenet import facenet_embedder
+    from recognition.gallery.recognisability import NEAR_DUPLICATE_SIMILARITY
     from recognition.services.uploads import photo_faces
 
     embedder = facenet_embedder()
@@ -159,9 +160,11 @@ def near_duplicates(images: Path, count: int) -> None:
             first, second = embedder.embed_chips(chips)
             scores.append(float(first @ second))
     scores = np.array(scores)
+    above = 100 * np.mean(scores >= NEAR_DUPLICATE_SIMILARITY)
     print(
         f"\nNear-duplicates (re-encoded at quality 60, 80% size) of {len(scores)} photos: "
-        f"similarity to the original min {scores.min():.3f}, median {np.median(scores):.3f}"
+        f"similarity to the original min {scores.min():.3f}, median {np.median(scores):.3f}, "
+        f"at or above the bar {NEAR_DUPLICATE_SIMILARITY}: {above:.0f}%"
     )
 
 
