@@ -37,8 +37,8 @@ RECOMMENDED_FACES = 5
 NEAR_DUPLICATE_SIMILARITY = 0.9
 
 # Faces tested at most, an even spread by face id when an identity has more: the page
-# computes the figure at request time, and at 100,000 gallery rows 100 faces took 0.3 s
-# on this 2-core machine under load (benchmarks/recognisability.py), 500 faces 1.7 s.
+# computes the figure at request time, and at 100,000 gallery rows 100 faces took 0.2-0.3 s
+# on this shared 2-core machine (benchmarks/recognisability.py), 500 faces 0.8-1.9 s.
 # Every face stays in the gallery that the sample is identified against.
 MAX_TESTED_FACES = 100
 
