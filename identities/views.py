@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from facesite.errors import FacesiteError
 from facesite.responses import stored_file_response
 from facesite.roles import role_required
-from identities import review_selectors, selectors, services
+from identities import panels, review_selectors, selectors, services
 from identities.forms import (
     AuditFilterForm,
     FaceCurateForm,
@@ -115,6 +115,7 @@ def identity_detail(request, pk: int):
         # Approved faces can be selected to move or reject them.
         "curate": status == Face.Status.APPROVED and identity.approved_count > 0,
         "reasons": Face.Reason.choices,
+        "panels": panels.identity_panels(identity),
     }
     return render(request, "identities/identity_detail.html", context)
 

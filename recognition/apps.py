@@ -8,7 +8,9 @@ class RecognitionConfig(AppConfig):
         # Registers recognition's job kinds, so every process knows them.
         import recognition.tasks  # noqa: F401
         from facesite.accounts import password_changed
+        from identities.panels import identity_panel_register
         from identities.signals import faces_changed, faces_moved
+        from recognition.gallery.recognisability import recognisability_panel
         from recognition.gallery.sync import faces_changed_receiver, faces_moved_receiver
         from recognition.services.tokens import password_changed_receiver
 
@@ -17,3 +19,6 @@ class RecognitionConfig(AppConfig):
         # Faces moved to another identity: their rows are re-filed inside the move.
         faces_moved.connect(faces_moved_receiver, dispatch_uid="recognition.gallery.moved")
         password_changed.connect(password_changed_receiver, dispatch_uid="recognition.tokens")
+        # The identity page shows how recognisable the person is; identities cannot
+        # import recognition, so recognition hands it the panel.
+        identity_panel_register("recognition/_recognisability.html", recognisability_panel)
