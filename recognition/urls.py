@@ -20,6 +20,7 @@ urlpatterns = [
     path("recognize/<uuid:pk>/photo/", views.recognition_photo, name="recognition_photo"),
     path("recognize/<uuid:pk>/delete/", views.recognition_delete, name="recognition_delete"),
     path("recognize/<uuid:pk>/faces/<int:number>/chip.png", views.recognition_chip, name="recognition_chip"),
+    path("recognize/<uuid:pk>/faces/<int:number>/match", views.recognition_match, name="recognition_match"),
     path(
         "recognize/<uuid:pk>/faces/<int:number>/<slug:figure>.png",
         views.recognition_figure,

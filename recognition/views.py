@@ -132,6 +132,17 @@ def recognition_chip(request, pk, number: int):
 
 @cache_control(private=True, max_age=3600)
 @role_required(RECOGNIZE, MANAGE)
+def recognition_match(request, pk, number: int):
+    """The enrolled face that scored a result face's best gallery match: whoever may see
+    the result may see what it was matched with."""
+    result = _result_get(request, pk, number)
+    face_id = result.faces[number - 1]["gallery"].get("matched_face_id")
+    face = Face.objects.filter(pk=face_id).first() if face_id else None
+    return stored_file_response(face.file if face else "", "The matched face is no longer in the gallery.")
+
+
+@cache_control(private=True, max_age=3600)
+@role_required(RECOGNIZE, MANAGE)
 def recognition_figure(request, pk, number: int, figure: str):
     result = _result_get(request, pk, number)
     if figure not in figures.FIGURES:

@@ -155,7 +155,9 @@ def test_an_identity_with_many_faces_is_tested_on_an_even_sample(people, monkeyp
     assert "Each approved photo of an even sample of 3 of its 4 taken out in turn" in page
 
 
-def test_the_identity_page_shows_the_figure_and_links_the_misnamed_face(people, admin_web):
+def test_the_identity_page_shows_the_figure_and_links_the_misnamed_face(people, admin_web, monkeypatch):
+    # The synthetic rows are laid out around the 1:1 threshold.
+    monkeypatch.setattr(recognisability, "gallery_threshold", lambda embedder: 0.35)
     page = admin_web.get(reverse("identity_detail", args=[people["ada"].pk])).content.decode()
 
     assert "<strong>3 of 4</strong> own photos named correctly at the current threshold 0.35" in page

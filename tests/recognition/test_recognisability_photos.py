@@ -8,6 +8,7 @@ from identities.models import Face
 from recognition.gallery.cache import gallery_cache_clear
 from recognition.gallery.recognisability import RECOMMENDED_FACES
 from recognition.gallery.sync import gallery_sync
+from recognition.gallery.thresholds import gallery_threshold
 from tests.factories import make_identity
 from tests.recognition.gallery_faces import person_crops, stored_face
 
@@ -40,7 +41,11 @@ def test_each_persons_photos_are_named_by_their_others(admin_web):
 
     for identity in (ada, bea):
         page = page_of(admin_web, identity)
-        assert "<strong>3 of 3</strong> own photos named correctly at the current threshold 0.35." in page
+        threshold = f"{gallery_threshold():.2f}"
+        assert (
+            f"<strong>3 of 3</strong> own photos named correctly at the current threshold {threshold}."
+            in page
+        )
         assert f"Only 3 approved faces: approve at least {RECOMMENDED_FACES} of different photos" in page
         assert "too alike" not in page
 
