@@ -307,15 +307,15 @@ DETECTORS: dict[str, Callable[[], FaceDetector]] = {
 }
 
 # Which detector each path uses unless told (README, "Face detectors", has the figures).
-# YuNet imports seven to eight times as many photos a second as MTCNN and finds a face
-# in more CelebA photos (99.9% against 99.1%), but FaceNet scores 0.3 points lower on
-# LFW with its boxes (98.68% against 98.97%), under the 98.9% a new default must reach.
-# So MTCNN stays wherever the faces found feed recognition: scraping, zip uploads,
-# re-cropping and recognition itself.
+# YuNet imports about six times as many photos a second as MTCNN and finds a face in more
+# CelebA photos (99.9% against 99.1%), but even with its boxes moved onto MTCNN's by O-net
+# FaceNet scores 0.1 points lower on LFW (98.87% against 98.97%, FaceNet's scoring),
+# under the 98.9% a new default must reach. So MTCNN stays wherever the faces found feed
+# recognition: scraping, zip uploads, re-cropping and recognition itself.
 DEFAULT_DETECTOR = MtcnnDetector.name
 RECOGNITION_DETECTOR = MtcnnDetector.name
 # `manage.py import_faces`, for large folders, was Haar's for its speed: YuNet is faster
-# still (20 against 4 photos/s on 400 CelebA photos) and finds a face in more of them
+# still (14 against 4 photos/s on 400 CelebA photos) and finds a face in more of them
 # (100% against 92%).
 IMPORT_COMMAND_DETECTOR = YunetDetector.name
 
