@@ -78,7 +78,7 @@ def test_pairs_across_blocks_are_all_found_once_best_first():
         direction(4),
         direction(3),
     ]
-    rows = [(identity_id, identity_id, vector.tobytes()) for identity_id, vector in enumerate(vectors, start=1)]
+    rows = [(number, number, vector.tobytes()) for number, vector in enumerate(vectors, start=1)]
     matrix = rows_matrix(("test",), rows)
 
     for block in (1, 3, 100):
