@@ -146,7 +146,7 @@ def face_verdict(quality: FaceQuality, gallery: Answer, model: Answer | AnswerUn
         )
     agreed = model_answer is not None
     if gallery["confidence"] == "confident" or agreed:
-        why = "the active model agrees" if agreed else f"at least {gallery['confident_threshold']:.2f}"
+        why = "the active model agrees" if agreed else f"confident from {gallery['confident_threshold']:.2f}"
         return _verdict(
             "named",
             (name, identity_id),
