@@ -88,20 +88,11 @@ def leave_one_out(
     return LeaveOneOut(named, best_scores)
 
 
-def own_columns(matrix: GalleryMatrix, identity_id: int, vectors: np.ndarray) -> np.ndarray:
-    """Each vector's row in the matrix (-1 when it holds none): the row of identity_id
-    with the same bytes. The matrix keeps no face ids; two identical rows are
-    interchangeable, so each vector takes the next unclaimed one."""
-    start = int(np.searchsorted(matrix.identity_ids, identity_id, side="left"))
-    stop = int(np.searchsorted(matrix.identity_ids, identity_id, side="right"))
-    rows: dict[bytes, list[int]] = {}
-    for row in range(stop - 1, start - 1, -1):
-        rows.setdefault(matrix.vectors[row].tobytes(), []).append(row)
-    columns = []
-    for vector in vectors:
-        unclaimed = rows.get(vector.tobytes())
-        columns.append(unclaimed.pop() if unclaimed else -1)
-    return np.array(columns, dtype=np.int64)
+def own_columns(matrix: GalleryMatrix, face_ids: list[int]) -> np.ndarray:
+    """Each face's row in the matrix (-1 when it holds none, say a face embedded since
+    this process last read the gallery)."""
+    rows = {int(face_id): row for row, face_id in enumerate(matrix.face_ids)}
+    return np.array([rows.get(int(face_id), -1) for face_id in face_ids], dtype=np.int64)
 
 
 def median_similarity(vectors: np.ndarray) -> float | None:
@@ -181,7 +172,7 @@ def identity_recognisability(identity: Identity) -> Recognisability | None:
         face_ids, vectors = [face_ids[i] for i in sample], vectors[sample]
     matrix = gallery_matrix(embedder)
     threshold = gallery_threshold(embedder)
-    outcome = leave_one_out(matrix, vectors, own_columns(matrix, identity.pk, vectors), threshold)
+    outcome = leave_one_out(matrix, vectors, own_columns(matrix, face_ids), threshold)
     wrong = np.flatnonzero((outcome.named_identity_ids >= 0) & (outcome.named_identity_ids != identity.pk))
     names = LiveNames().read([int(outcome.named_identity_ids[i]) for i in wrong])
     misnamed = [
