@@ -204,7 +204,11 @@ def _batch_claim_for_identity(
         seen.update(locked)
         # The same rule again, in a statement that starts after the locks are held; it
         # reads the rows the page shows, so they need no query after the commit.
-        fresh = list(claimable.filter(pk__in=locked).select_related("identity", "source_image", "assessment"))
+        fresh = list(
+            claimable.filter(pk__in=locked).select_related(
+                "identity", "source_image", "assessment__lookalike"
+            )
+        )
         # A lease of this reviewer's that expired is renewed in place.
         ReviewLease.objects.bulk_create(
             (ReviewLease(face=face, reviewer=reviewer, expires_at=expires_at) for face in fresh),
@@ -262,7 +266,7 @@ def review_batch_held(
     faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=set(exclude_face_ids))
     if identity_id is not None:
         faces = faces.filter(identity_id=identity_id)
-    faces = faces.select_related("identity", "source_image", "assessment").annotate(
+    faces = faces.select_related("identity", "source_image", "assessment__lookalike").annotate(
         lease_expires_at=Max("leases__expires_at")
     )
     held = list(faces.order_by("identity_id", "pk")[:BATCH_SIZE])
@@ -336,7 +340,9 @@ def review_batch_claim(
     # (and votes on them wait) no longer than the claim itself.
     faces = claimed
     if held:
-        faces += Face.objects.filter(pk__in=held).select_related("identity", "source_image", "assessment")
+        faces += Face.objects.filter(pk__in=held).select_related(
+            "identity", "source_image", "assessment__lookalike"
+        )
     faces.sort(key=_review_sort_key)
     if not faces:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)

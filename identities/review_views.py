@@ -91,6 +91,9 @@ def _batch_render(request, context: dict):
     for face in context["faces"]:
         face.image_url, face.source_url = face_url(face.pk), source_url(face.source_image_id)
     context["reference_faces"] = [(pk, face_url(pk)) for pk in context.pop("reference_face_ids")]
+    context["assist_bars"] = review_selectors.review_assist_attach(
+        context["faces"], mode=review_services.assist_mode()
+    )
     context["readiness"] = selectors.readiness_thresholds()
     return render(request, "identities/review/_batch.html", context)
 

@@ -97,7 +97,7 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
     )
     if not rows:
         return 0
-    approved_cores = _approved_cores()
+    approved_cores, bars = _approved_cores(), review_assist_bars()
     assessment = crops_assess(
         vectors=np.stack([np.frombuffer(bytes(row.vector), dtype=np.float32) for row in rows]),
         identity_ids=np.array([row.face.identity_id for row in rows]),
@@ -105,11 +105,12 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
         sizes=np.array([row.size for row in rows]),
         confidences=np.array([np.nan if row.confidence is None else row.confidence for row in rows]),
         sharpness=np.array([row.sharpness for row in rows]),
-        bars=review_assist_bars(),
+        bars=bars,
         approved_cores={key: core for key, core in approved_cores.items() if key in identity_ids},
         other_cores=approved_cores,
     )
     for index, row in enumerate(rows):
+        row.likely_bar, row.other_bar, row.margin_bar = bars.likely, bars.other, bars.margin
         row.band = str(assessment.bands[index])
         row.blind_check = row.band == BAND_LIKELY and is_blind_check(row.face_id)
         row.rank = FaceAssessment.BAND_RANKS[FaceAssessment.Band.LOOK if row.blind_check else row.band]
@@ -121,7 +122,8 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
         row.bystander = bool(assessment.bystanders[index])
         row.computed_at = now
     fields = ["band", "blind_check", "rank", "core_score", "core_source", "lookalike", "lookalike_score"]
-    FaceAssessment.objects.bulk_update(rows, fields + ["bystander", "computed_at"], batch_size=500)
+    fields += ["bystander", "likely_bar", "other_bar", "margin_bar", "computed_at"]
+    FaceAssessment.objects.bulk_update(rows, fields, batch_size=500)
     return len(rows)
 
 
