@@ -74,18 +74,16 @@ def crops_embed(faces: list[Face], embedder, now) -> list[int]:
     return [face.pk for face in faces if crops[face.pk] is None]
 
 
-def _approved_cores() -> dict[int, np.ndarray]:
-    """The approved gallery's core of each identity with at least CORE_MIN_APPROVED faces."""
+def _approved_cores() -> tuple[dict[int, np.ndarray], dict[int, int]]:
+    """The approved gallery's core of each identity, and how many faces made it."""
     matrix = gallery_matrix(EMBEDDER)
     if not len(matrix.vectors):
-        return {}
+        return {}, {}
     sizes = np.diff(np.r_[matrix.group_starts, len(matrix.identity_ids)])
-    cores = identity_cores(matrix)
-    return {
-        int(identity_id): core
-        for identity_id, core, size in zip(matrix.group_identity_ids, cores, sizes, strict=True)
-        if size >= CORE_MIN_APPROVED
-    }
+    identity_ids = [int(identity_id) for identity_id in matrix.group_identity_ids]
+    return dict(zip(identity_ids, identity_cores(matrix), strict=True)), dict(
+        zip(identity_ids, sizes, strict=True)
+    )
 
 
 def identities_assess(identity_ids: set[int], *, now) -> int:
@@ -97,7 +95,14 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
     )
     if not rows:
         return 0
-    approved_cores, bars = _approved_cores(), review_assist_bars()
+    (approved_cores, approved_counts), bars = _approved_cores(), review_assist_bars()
+    # Its approved faces are an identity's core once there are CORE_MIN_APPROVED of them;
+    # any identity's approved faces can be what a crop looks like.
+    own_cores = {
+        identity_id: core
+        for identity_id, core in approved_cores.items()
+        if identity_id in identity_ids and approved_counts[identity_id] >= CORE_MIN_APPROVED
+    }
     assessment = crops_assess(
         vectors=np.stack([np.frombuffer(bytes(row.vector), dtype=np.float32) for row in rows]),
         identity_ids=np.array([row.face.identity_id for row in rows]),
@@ -106,7 +111,7 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
         confidences=np.array([np.nan if row.confidence is None else row.confidence for row in rows]),
         sharpness=np.array([row.sharpness for row in rows]),
         bars=bars,
-        approved_cores={key: core for key, core in approved_cores.items() if key in identity_ids},
+        approved_cores=own_cores,
         other_cores=approved_cores,
     )
     for index, row in enumerate(rows):
