@@ -311,6 +311,7 @@ def reviewer_stats(request):
         "reviewers": review_stats.reviewer_stats(since=since),
         "days": review_stats.reviewer_stats_by_day(since=since),
         "overrides": review_stats.override_counts(since=since),
+        "assist_bands": review_stats.assist_band_errors(since=since),
         "reasons": review_services.REJECT_REASONS.values(),
     }
     return render(request, "identities/review/stats.html", context)
