@@ -54,7 +54,11 @@ def identity_review_batch(
 ) -> list[Face]:
     """An admin's next page of an identity's pending faces, with their vote counts, no leases."""
     faces = identity.faces.pending().filter(pk__gt=after_id).exclude(pk__in=list(exclude_face_ids))
-    return list(faces.select_related("source_image", "assessment__lookalike").order_by("pk")[:size])
+    return list(
+        faces.select_related("source_image", "assessment__lookalike")
+        .defer("assessment__vector")
+        .order_by("pk")[:size]
+    )
 
 
 def review_conflicts(show: str = "open") -> QuerySet[Face]:

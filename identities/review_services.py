@@ -205,9 +205,9 @@ def _batch_claim_for_identity(
         # The same rule again, in a statement that starts after the locks are held; it
         # reads the rows the page shows, so they need no query after the commit.
         fresh = list(
-            claimable.filter(pk__in=locked).select_related(
-                "identity", "source_image", "assessment__lookalike"
-            )
+            claimable.filter(pk__in=locked)
+            .select_related("identity", "source_image", "assessment__lookalike")
+            .defer("assessment__vector")
         )
         # A lease of this reviewer's that expired is renewed in place.
         ReviewLease.objects.bulk_create(
@@ -266,8 +266,10 @@ def review_batch_held(
     faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=set(exclude_face_ids))
     if identity_id is not None:
         faces = faces.filter(identity_id=identity_id)
-    faces = faces.select_related("identity", "source_image", "assessment__lookalike").annotate(
-        lease_expires_at=Max("leases__expires_at")
+    faces = (
+        faces.select_related("identity", "source_image", "assessment__lookalike")
+        .defer("assessment__vector")
+        .annotate(lease_expires_at=Max("leases__expires_at"))
     )
     held = list(faces.order_by("identity_id", "pk")[:BATCH_SIZE])
     if not held:
@@ -340,8 +342,10 @@ def review_batch_claim(
     # (and votes on them wait) no longer than the claim itself.
     faces = claimed
     if held:
-        faces += Face.objects.filter(pk__in=held).select_related(
-            "identity", "source_image", "assessment__lookalike"
+        faces += (
+            Face.objects.filter(pk__in=held)
+            .select_related("identity", "source_image", "assessment__lookalike")
+            .defer("assessment__vector")
         )
     faces.sort(key=_review_sort_key)
     if not faces:
