@@ -22,6 +22,7 @@ Usage: .venv/bin/python benchmarks/review_effort.py [--noise 0.15] [--error 0.02
 """
 
 import argparse
+import random
 import sys
 import tempfile
 import time
@@ -183,6 +184,64 @@ def reviewers_simulate(
     return {"decisions": decisions / count, "votes": votes / count, "precision": precision, "recall": recall}
 
 
+def scoring_time(face_total: int, faces: dict) -> None:
+    """Time the job's scoring of `face_total` new crops, and FaceNet's embedding of real ones.
+
+    1. Scoring: a migrated throwaway database with face_total pending crops in identities
+       of 20 (5 photos of 4 faces each), whose assessments hold the CelebA set's real vectors
+       (repeated); time identities_assess, the job's step after embedding: read the vectors,
+       cores, scores, bands, and the bulk update.
+    2. Embedding: FaceNet on 128 chips (random pixels: its time does not depend on them) in the
+       job's batches of 64, extrapolated to
+       face_total; the embedder cannot be sped up here, only batched.
+    """
+    from bench_rows import photos_and_faces_create
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from identities.models import Face, FaceAssessment, Identity
+    from recognition.services.review_assist import identities_assess
+
+    call_command("migrate", interactive=False, verbosity=0)
+    identities = Identity.objects.bulk_create(
+        Identity(name=f"Person {number}") for number in range(face_total // 20)
+    )
+    plans = [["pending"] * 20 for _ in identities]
+    photos_and_faces_create(identities, plans, photos_each=5, detector="yunet", generator=random.Random(0))
+    now, vectors = timezone.now(), faces["vector"]
+    FaceAssessment.objects.bulk_create(
+        (
+            FaceAssessment(
+                face_id=face_id, embedder="facenet", vector=vectors[index % len(vectors)].tobytes(),
+                band="look", rank=2, core_score=0.0, core_source="", size=100, confidence=0.9,
+                sharpness=100.0, computed_at=now,
+            )
+            for index, face_id in enumerate(Face.objects.values_list("pk", flat=True))
+        ),
+        batch_size=2000,
+    )  # fmt: skip
+    started = time.perf_counter()
+    scored = identities_assess({identity.pk for identity in identities}, now=now)
+    print(
+        f"Scoring {scored:,} new crops of {len(identities):,} identities (SQLite): "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+    from recognition.embedders.facenet import facenet_embedder
+
+    embedder = facenet_embedder()
+    chips = [np.random.default_rng(0).integers(0, 255, (160, 160, 3), dtype=np.uint8)] * 128
+    embedder.embed_chips(chips[:8])  # the graph loads and warms up
+    started = time.perf_counter()
+    for start in range(0, len(chips), 64):
+        embedder.embed_chips(chips[start : start + 64])
+    per_chip = (time.perf_counter() - started) / len(chips)
+    print(
+        f"FaceNet embedding: {1000 * per_chip:.0f} ms a crop in batches of 64, "
+        f"so {face_total:,} crops take about {per_chip * face_total:.0f} s on this machine"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
@@ -190,6 +249,7 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=0.15, help="share of each folder's photos of others")
     parser.add_argument("--error", type=float, default=0.02, help="how often a reviewer judges a crop wrong")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", type=int, default=0, help="also time scoring this many new crops")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as work_dir:
         django_setup(sqlite_url(Path(work_dir)), Path(work_dir), migrate=False)
@@ -263,6 +323,9 @@ def main() -> None:
         print()
         for label, met in targets:
             print(f"  {'met    ' if met else 'NOT met'} {label}")
+        if arguments.scale:
+            print()
+            scoring_time(arguments.scale, faces)
 
 
 if __name__ == "__main__":
