@@ -435,11 +435,12 @@ def review_vote_record(
         AuditEvent.record(actor=reviewer, action="review.vote", target=face, after=after)
         tally = [(d, r) for _, d, r in votes] + [(decision, reason)]
         # Trust mode: a likely-right crop that is no blind check is decided by one vote.
-        consensus = 1 if getattr(face, "trusted", False) else settings.FACESITE_REVIEW_CONSENSUS
-        decided = face.tally_votes(consensus, now, votes=tally)
+        trusted = getattr(face, "trusted", False)
+        decided = face.tally_votes(1 if trusted else settings.FACESITE_REVIEW_CONSENSUS, now, votes=tally)
         if decided:
             # Frees every lease of the face, this reviewer's among them.
-            _face_decided_record(face, actor=reviewer, before_status=Face.Status.PENDING, via="consensus")
+            via = "trust" if trusted else "consensus"
+            _face_decided_record(face, actor=reviewer, before_status=Face.Status.PENDING, via=via)
         else:
             ReviewLease.objects.filter(face=face, reviewer=reviewer).delete()
     if decided:

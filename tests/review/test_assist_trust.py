@@ -20,7 +20,7 @@ def test_trust_approves_a_likely_right_crop_with_one_vote(settings, reviewer, pe
     face.refresh_from_db()
     assert outcome.status == face.status == Face.Status.APPROVED
     event = AuditEvent.objects.for_target(face).get(action="face.approve")
-    assert event.actor == reviewer and event.after["via"] == "consensus"
+    assert event.actor == reviewer and event.after["via"] == "trust"
 
 
 @pytest.mark.parametrize("mode", ["off", "suggest"])
