@@ -155,14 +155,18 @@ def catch_up_job_start(kind: str, label: str, target_key: str, *, actor=None):
 
 def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
     gallery_recheck()
+    starts = []
     # Merges, deletions and archiving need no new embeddings: rows go with their faces
     # and the search reads identities through them.
-    if reason in ("decided", "imported") and queue_reachable():
-        gallery_sync_start()
-    # New pending crops and decisions (which move identity cores) are rescored.
-    assisted = settings.FACESITE_REVIEW_ASSIST != "off"
-    if assisted and reason in ("decided", "imported", "pending") and queue_reachable():
-        review_assist_start()
+    if reason in ("decided", "imported"):
+        starts.append(gallery_sync_start)
+    # New pending crops, and decisions (which move identity cores), are scored again.
+    if reason in ("decided", "imported", "pending") and settings.FACESITE_REVIEW_ASSIST != "off":
+        starts.append(review_assist_start)
+    # One look at Redis for both: a decision pays for it.
+    if starts and queue_reachable():
+        for start in starts:
+            start()
 
 
 def gallery_model_activated(model_version: ModelVersion) -> None:
