@@ -1,21 +1,22 @@
-"""Fit one detector's boxes onto MTCNN's, for FaceNet's chip (FaceNetEmbedder.box_fits).
+"""How far one detector's boxes sit from MTCNN's, around which FaceNet's chip is cut.
 
 Usage:
     .venv/bin/python benchmarks/crop_throughput.py --detectors mtcnn,yunet --boxes boxes.json
     .venv/bin/python benchmarks/chip_fit.py boxes.json [--detector yunet]
 
-FaceNet was trained on faces cut around MTCNN boxes, so a box of another detector is
-moved and stretched onto the MTCNN box of the same face before FaceNet's margin is
-added:
+FaceNet was trained on faces cut around MTCNN boxes, so a box of another detector must
+frame a face as MTCNN's does (YuNet's are moved there by MTCNN's O-net, see
+pipeline.detection.OnetBoxRefiner). This measures what is left to move:
 
 1. Pair each face the detector found with the MTCNN face of the same photo that overlaps
    it most, if their intersection over union is at least 0.5.
-2. For each pair, measure how far MTCNN's box centre lies from the detector's (as a
+2. For each pair, measure their overlap, how far MTCNN's box centre lies from the detector's (as a
    fraction of the detector box's height) and the ratio of their widths and heights.
-3. Print the median of each (robust to the odd mismatched pair) as a BoxFit, and the
-   photos where only one detector found a face, to look at for missed and false faces.
+3. Print the median of each (robust to the odd mismatched pair; 0 and 1 where the boxes
+   sit on MTCNN's), and the photos where only one detector found a face, to look at for
+   missed and false faces.
 
-The CelebA subset is used for the fit, so LFW stays for reporting only.
+The CelebA subset is used for this, so LFW stays for reporting only.
 """
 
 import argparse
@@ -53,13 +54,12 @@ def fit_print(pairs: list[tuple[list[float], list[float]]]) -> None:
         measures["y_shift"].append((m_top + m_height / 2 - top - height / 2) / height)
         measures["width_scale"].append(m_width / width)
         measures["height_scale"].append(m_height / height)
-    print(f"{len(pairs)} faces found by both")
+    mean_overlap = statistics.mean(overlap(box, mtcnn_box) for box, mtcnn_box in pairs)
+    print(f"{len(pairs)} faces found by both; mean IoU with MTCNN's box {mean_overlap:.3f}")
     for name, values in measures.items():
         quartiles = statistics.quantiles(values, n=4)
         median = statistics.median(values)
         print(f"  {name}: median {median:.3f} (quartiles {quartiles[0]:.3f} - {quartiles[2]:.3f})")
-    fitted = ", ".join(f"{name}={statistics.median(values):.3f}" for name, values in measures.items())
-    print(f"BoxFit({fitted})")
 
 
 def main() -> None:

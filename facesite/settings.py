@@ -221,6 +221,11 @@ FACESITE_RESULT_TTL_HOURS = envint("FACESITE_RESULT_TTL_HOURS", 24, minimum=1)
 # Cosine similarity at or above which two faces are one person (verification, and the
 # floor of the gallery's "unknown" threshold); 0 uses the LFW-calibrated 0.35.
 FACESITE_VERIFICATION_THRESHOLD = envfloat("FACESITE_VERIFICATION_THRESHOLD", 0.0)
+# How often the gallery may name a stranger (its best match reaching the "unknown"
+# threshold): the threshold rises with the gallery's size to keep this rate.
+FACESITE_OPEN_SET_FAR = envfloat("FACESITE_OPEN_SET_FAR", 0.01)
+if not 0 < FACESITE_OPEN_SET_FAR < 1:
+    raise ImproperlyConfigured(f"FACESITE_OPEN_SET_FAR must be between 0 and 1; got {FACESITE_OPEN_SET_FAR}.")
 # What the gallery searches with: "facenet" (FaceNet embeddings), or "active-model" (the
 # active trained image model's layer before the softmax, once every gallery face has one;
 # FaceNet until then and whenever no image model is active).

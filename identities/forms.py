@@ -51,12 +51,58 @@ class IdentityForm(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class IdentityMergeForm(forms.Form):
-    target = forms.CharField(
-        label="Merge into",
+# A text field the identity picker (static/facesite/identity_picker.js) upgrades into a
+# search as you type; without JavaScript it is a plain name field.
+IDENTITY_PICKER_ATTRS = {"data-identity-picker": "", "autocomplete": "off", "spellcheck": "false"}
+
+
+def identity_picker_field(
+    label: str, *, required_message: str = "", collect: str = "", **kwargs
+) -> forms.CharField:
+    """A name field for the picker. With `collect`, each pick is added as a ticked box
+    named `collect` to the form's [data-picked=collect] list and the field is emptied."""
+    attrs = {**IDENTITY_PICKER_ATTRS, **({"data-identity-picker-collect": collect} if collect else {})}
+    return forms.CharField(
+        label=label,
         max_length=200,
-        error_messages={"required": "Type the name of the identity to merge into."},
+        widget=forms.TextInput(attrs=attrs),
+        error_messages={"required": required_message},
+        **kwargs,
     )
+
+
+class IdentityMergeForm(forms.Form):
+    target = identity_picker_field(
+        "Merge into", required_message="Type the name of the identity to merge into."
+    )
+
+
+class FaceCurateForm(forms.Form):
+    """Selected approved faces of an identity page, and what to do with them."""
+
+    action = forms.ChoiceField(choices=[("move", "Move"), ("reject", "Reject")])
+    face = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    target = forms.CharField(required=False, max_length=200)
+    reason = forms.ChoiceField(choices=Face.Reason.choices, initial=Face.Reason.WRONG_PERSON, required=False)
+    next = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any face id is accepted here; the service refuses ids that are not the identity's.
+        self.fields["face"].valid_value = lambda value: str(value).isdigit()
+
+
+class IdentityBulkForm(forms.Form):
+    """Identities selected on the list, and what to do with them."""
+
+    action = forms.ChoiceField(choices=[("merge", "Merge"), ("archive", "Archive")])
+    identity = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    target = forms.CharField(required=False, max_length=200)
+    confirm = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["identity"].valid_value = lambda value: str(value).isdigit()
 
 
 class IdentityMergeConfirmForm(forms.Form):

@@ -3,7 +3,7 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
 
 from identities.models import AuditEvent, Face, Identity, SourceImage
@@ -118,6 +118,42 @@ def identity_suggestions(text: str, *, exclude: Identity, limit: int = 10) -> li
         Q(name__icontains=text.strip()) | Q(aliases__icontains=text.strip())
     )
     return list(matches.order_by(Lower("name"))[:limit])
+
+
+# Answers the picker asks for at most, and the length of text it searches for.
+IDENTITY_SEARCH_MAX = 50
+IDENTITY_SEARCH_TEXT_MAX = 200
+
+
+def identity_search(text: str, *, include_archived: bool = False, limit: int = 10) -> list[Identity]:
+    """Identities whose name or an alias contains the text (any case), for a picker:
+    names that start with it first, then aliases that do, then the rest, each A to Z.
+
+    Archived identities are left out unless asked for. Each gets `matched_alias`: the
+    alias that matched when the name did not, so the picker can say why it is listed.
+    """
+    text = text.strip()[:IDENTITY_SEARCH_TEXT_MAX]
+    if not text:
+        return []
+    identities = Identity.objects.defer("notes").filter(Q(name__icontains=text) | Q(aliases__icontains=text))
+    if not include_archived:
+        identities = identities.active()
+    alias_prefix = Q(aliases__istartswith=text) | Q(aliases__icontains=f"\n{text}")
+    rank = Case(
+        When(name__istartswith=text, then=Value(0)),
+        When(alias_prefix, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    found = list(identities.order_by(rank, Lower("name"), "pk")[: max(1, min(limit, IDENTITY_SEARCH_MAX))])
+    folded = text.casefold()
+    for identity in found:
+        identity.matched_alias = (
+            ""
+            if folded in identity.name.casefold()
+            else next((alias for alias in identity.alias_list() if folded in alias.casefold()), "")
+        )
+    return found
 
 
 def overview_totals() -> dict[str, int]:

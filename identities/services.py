@@ -13,7 +13,8 @@ from django.db.models import Model
 
 from facesite.errors import FacesiteError
 from identities.models import AuditEvent, Face, Identity, SourceImage
-from identities.signals import faces_changed_on_commit
+from identities.review_services import review_override
+from identities.signals import faces_changed_on_commit, faces_moved
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,12 @@ class IdentityNamesRefused(FacesiteError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(" ".join(problems))
         self.problems = problems
+
+
+# Identities one bulk merge or archive takes: a page of the list, with room to spare.
+BULK_IDENTITIES_MAX = 200
+# Faces one move or rejection from an identity's page takes: a page of faces, and more.
+CURATE_FACES_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -390,3 +397,160 @@ def identity_merge(*, source: Identity, target: Identity, actor) -> IdentityMerg
         _storage_files_delete_after_commit(dropped_files)
         faces_changed_on_commit("merged")
     return report
+
+
+def _curated_faces(face_ids: Iterable[int], identity: Identity) -> list[Face]:
+    """The identity's approved faces with these ids, locked, or FacesiteError naming the
+    first id that is not one (deleted, another identity's, or not approved)."""
+    face_ids = sorted(set(face_ids))
+    if not face_ids:
+        raise FacesiteError("Select some faces first.")
+    if len(face_ids) > CURATE_FACES_MAX:
+        raise FacesiteError(f"Select at most {CURATE_FACES_MAX} faces at a time.")
+    faces = {
+        face.pk: face
+        for face in Face.objects.select_for_update()
+        .filter(pk__in=face_ids, identity=identity, status=Face.Status.APPROVED)
+        .select_related("source_image")
+    }
+    missing = [face_id for face_id in face_ids if face_id not in faces]
+    if missing:
+        raise FacesiteError(
+            f"Face {missing[0]} is not an approved face of {identity.name} (any more); nothing was changed."
+        )
+    return [faces[face_id] for face_id in face_ids]
+
+
+def _target_source_image(face: Face, target: Identity, rows_by_sha256: dict[str, SourceImage]) -> SourceImage:
+    """The target's row for the face's photo: its own if it has one, else a copy of the
+    source's row sharing the stored file (a SourceImage is unique per identity and sha256)."""
+    photo = face.source_image
+    row = rows_by_sha256.get(photo.sha256)
+    if row is None:
+        row = SourceImage.objects.filter(identity=target, sha256=photo.sha256).first()
+    if row is None:
+        fields = {
+            field.name: getattr(photo, field.name)
+            for field in SourceImage._meta.concrete_fields
+            if field.name not in ("id", "identity", "created_at")
+        }
+        row = SourceImage.objects.create(identity=target, **fields)
+    rows_by_sha256[photo.sha256] = row
+    return row
+
+
+def faces_move(*, face_ids: Iterable[int], source: Identity, target: Identity, actor) -> int:
+    """File approved faces of `source` under `target` instead; returns how many moved.
+
+    1. Refuse, changing nothing, when the target is the source, archived or deleted, or
+       a face is not an approved face of the source.
+    2. Lock both identities in primary-key order (as identity_merge), then the faces.
+    3. Each face moves to the target's row for its photo (a copy of the source's row,
+       sharing its file, when the target has none); a face whose box the target already
+       holds on that photo is refused as a duplicate.
+    4. One "face.move" event per face; both identities recounted; faces_moved is sent
+       inside the transaction (recognition re-files the faces' gallery rows) and
+       faces_changed after the commit.
+    """
+    if source.pk == target.pk:
+        raise FacesiteError(f"The faces already belong to {target.name}; choose another identity.")
+    with transaction.atomic():
+        locked = Identity.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+        identities_by_pk = {identity.pk: identity for identity in locked}
+        if source.pk not in identities_by_pk:
+            raise FacesiteError(f"{source.name} was deleted meanwhile; nothing was moved.")
+        if target.pk not in identities_by_pk:
+            raise FacesiteError(f"{target.name} was deleted meanwhile; nothing was moved.")
+        source, target = identities_by_pk[source.pk], identities_by_pk[target.pk]
+        if target.archived:
+            raise FacesiteError(f"{target.name} is archived; unarchive it first, or choose another identity.")
+        faces = _curated_faces(face_ids, source)
+        rows_by_sha256: dict[str, SourceImage] = {}
+        for face in faces:
+            row = _target_source_image(face, target, rows_by_sha256)
+            duplicate = Face.objects.filter(
+                source_image=row,
+                detector=face.detector,
+                box_left=face.box_left,
+                box_top=face.box_top,
+                box_width=face.box_width,
+                box_height=face.box_height,
+            ).first()
+            if duplicate is not None:
+                raise FacesiteError(
+                    f"Face {face.pk} is already in {target.name} as face {duplicate.pk} (same photo and "
+                    "box); reject it as a duplicate instead. Nothing was moved."
+                )
+            face.source_image, face.identity = row, target
+            face.save(update_fields=["source_image", "identity"])
+            AuditEvent.record(
+                actor=actor,
+                action="face.move",
+                target=face,
+                before={"identity": source.name},
+                after={"identity": target.name},
+            )
+        source.update_face_counts()
+        target.update_face_counts()
+        faces_moved.send(sender=None, face_ids=[face.pk for face in faces])
+        faces_changed_on_commit("moved")
+    return len(faces)
+
+
+def faces_reject(*, face_ids: Iterable[int], identity: Identity, reason: str, actor) -> int:
+    """Reject approved faces of `identity` through the admin override, one audited
+    override per face, all or none; returns how many were rejected.
+
+    Refuses, changing nothing, when a face is not an approved face of the identity. The
+    identity's row is locked before the faces, as identity_merge locks them, so the
+    recount each override makes cannot deadlock with a merge.
+    """
+    with transaction.atomic():
+        if not Identity.objects.select_for_update().filter(pk=identity.pk).values_list("pk").first():
+            raise FacesiteError(f"{identity.name} was deleted meanwhile; nothing was rejected.")
+        faces = _curated_faces(face_ids, identity)
+        for face in faces:
+            outcome = review_override(
+                actor=actor, face_id=face.pk, decision=Face.Status.REJECTED, reason=reason
+            )
+            if not outcome.saved:
+                raise FacesiteError(f"{outcome.message} Nothing was rejected.")
+    return len(faces)
+
+
+def _bulk_identities(identity_ids: Iterable[int]) -> list[Identity]:
+    identity_ids = sorted(set(identity_ids))
+    if not identity_ids:
+        raise FacesiteError("Select some identities first.")
+    if len(identity_ids) > BULK_IDENTITIES_MAX:
+        raise FacesiteError(f"Select at most {BULK_IDENTITIES_MAX} identities at a time.")
+    identities = list(Identity.objects.filter(pk__in=identity_ids).order_by("pk"))
+    if len(identities) != len(identity_ids):
+        raise FacesiteError("Some of the selected identities were deleted meanwhile; nothing was changed.")
+    return identities
+
+
+def identities_merge(*, source_ids: Iterable[int], target: Identity, actor) -> IdentityMergeReport:
+    """Merge every source into `target` (identity_merge for each, one "identity.merge"
+    event apiece) in one transaction: all merge or none. Returns the summed report."""
+    sources = [identity for identity in _bulk_identities(source_ids) if identity.pk != target.pk]
+    if not sources:
+        raise FacesiteError(f"Select identities other than {target.name} to merge into it.")
+    if target.archived:
+        raise FacesiteError(f"{target.name} is archived; unarchive it first, or choose another identity.")
+    totals = {"moved_faces": 0, "moved_source_images": 0, "duplicate_faces_dropped": 0}
+    with transaction.atomic():
+        for source in sources:
+            report = identity_merge(source=source, target=target, actor=actor)
+            for field, value in asdict(report).items():
+                totals[field] += value
+    return IdentityMergeReport(**totals)
+
+
+def identities_archive(*, identity_ids: Iterable[int], actor) -> int:
+    """Archive every selected identity (each audited) in one transaction; returns how
+    many were archived now, leaving out those already archived."""
+    with transaction.atomic():
+        return sum(
+            identity_archive(identity=identity, actor=actor) for identity in _bulk_identities(identity_ids)
+        )

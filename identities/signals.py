@@ -4,7 +4,7 @@
 whose they are, has committed; the recognition app keeps its gallery in step with it.
 `reason` says what happened: "decided" (approved, rejected or overridden), "imported"
 (faces stored already approved), "pending" (crops stored for review), "merged",
-"deleted" or "archived".
+"moved" (faces filed under another identity), "deleted" or "archived".
 """
 
 from functools import partial
@@ -22,3 +22,10 @@ def faces_changed_on_commit(reason: str) -> None:
     whose change has already been saved.
     """
     transaction.on_commit(partial(faces_changed.send_robust, sender=None, reason=reason), robust=True)
+
+
+# Sent inside the transaction that moves faces from one identity to another, with the
+# moved faces' ids as `face_ids`: a receiver's writes commit or roll back with the move.
+# Recognition re-files the faces' gallery rows, which name no identity of their own, so
+# that every process's copy of the gallery sees the rows change.
+faces_moved = Signal()

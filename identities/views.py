@@ -1,16 +1,20 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facesite.errors import FacesiteError
 from facesite.responses import stored_file_response
 from facesite.roles import role_required
-from identities import review_selectors, selectors, services
+from identities import panels, review_selectors, selectors, services
 from identities.forms import (
     AuditFilterForm,
+    FaceCurateForm,
+    IdentityBulkForm,
     IdentityForm,
     IdentityListForm,
     IdentityMergeConfirmForm,
@@ -21,6 +25,8 @@ from identities.models import AuditEvent, Face, Identity, SourceImage
 from identities.name_import import identity_names_import, identity_names_read
 
 MANAGE = "identities.manage_identities"
+# Rejecting an approved face outside the review queue is an override.
+OVERRIDE = "identities.override_reviews"
 IDENTITIES_PER_PAGE = 50
 FACES_PER_PAGE = 60
 EVENTS_PER_PAGE = 50
@@ -106,6 +112,10 @@ def identity_detail(request, pk: int):
         "failed_source_image_count": failed_source_images.count(),
         "events": selectors.audit_events_prepare(list(events)),
         "readiness": selectors.readiness_thresholds(),
+        # Approved faces can be selected to move or reject them.
+        "curate": status == Face.Status.APPROVED and identity.approved_count > 0,
+        "reasons": Face.Reason.choices,
+        "panels": panels.identity_panels(identity),
     }
     return render(request, "identities/identity_detail.html", context)
 
@@ -294,3 +304,138 @@ def source_image_file(request, pk: int):
     ):
         raise PermissionDenied("This photo holds no crop of a batch of yours; fetch one from Review.")
     return stored_file_response(source_image.file)
+
+
+@role_required(MANAGE)
+def identity_search(request):
+    """Identities for the picker, as JSON: names and aliases containing `q`, prefixes
+    first, `limit` at most; archived ones only with `archived=1`."""
+    try:
+        limit = int(request.GET.get("limit", 10))
+    except ValueError:
+        limit = 10
+    found = selectors.identity_search(
+        request.GET.get("q", ""), include_archived=request.GET.get("archived") == "1", limit=limit
+    )
+    results = [
+        {
+            "id": identity.pk,
+            "name": identity.name,
+            "alias": identity.matched_alias,
+            "archived": identity.archived,
+            "approved_faces": identity.approved_count,
+        }
+        for identity in found
+    ]
+    return JsonResponse({"results": results})
+
+
+def _identity_named(name: str) -> Identity | None:
+    name = services.identity_name_normalize(name)
+    return Identity.objects.filter(name__iexact=name).first() if name else None
+
+
+def _safe_next(request, next_url: str, fallback):
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect(fallback)
+
+
+def _faces_curate(request, form: FaceCurateForm, identity: Identity) -> str:
+    """Move or reject the selected faces; the message to show, or FacesiteError."""
+    data = form.cleaned_data
+    if data["action"] == "reject":
+        if not request.user.has_perm(OVERRIDE):
+            raise FacesiteError("Rejecting approved faces needs the admin role.")
+        count = services.faces_reject(
+            face_ids=data["face"],
+            identity=identity,
+            reason=data["reason"] or Face.Reason.WRONG_PERSON,
+            actor=request.user,
+        )
+        return f"Rejected {count} face{'s' if count != 1 else ''} of {identity.name}."
+    if not data["target"].strip():
+        raise FacesiteError("Type the name of the identity to move the faces to.")
+    target = _identity_named(data["target"])
+    if target is None:
+        raise FacesiteError(f"No identity is named {data['target'].strip()!r}; nothing was moved.")
+    count = services.faces_move(face_ids=data["face"], source=identity, target=target, actor=request.user)
+    return f"Moved {count} face{'s' if count != 1 else ''} from {identity.name} to {target.name}."
+
+
+@role_required(MANAGE)
+@require_POST
+def identity_faces_curate(request, pk: int):
+    """Move selected approved faces to another identity, or reject them (an audited
+    override per face); back to the page they were selected on."""
+    identity = get_object_or_404(Identity, pk=pk)
+    form = FaceCurateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Move or Reject for the selected faces.")
+    else:
+        try:
+            messages.success(request, _faces_curate(request, form, identity))
+        except FacesiteError as error:
+            messages.error(request, str(error))
+    fallback = f"{identity.get_absolute_url()}?status={Face.Status.APPROVED}"
+    return _safe_next(request, form.data.get("next", ""), fallback)
+
+
+def _identities_merge(request, form: IdentityBulkForm):
+    """The confirm page for a bulk merge, or the merge once confirmed."""
+    data = form.cleaned_data
+    target = _identity_named(data["target"])
+    if target is None:
+        typed = data["target"].strip()
+        raise FacesiteError(
+            f"No identity is named {typed!r}." if typed else "Type the name of the identity to merge into."
+        )
+    if not data["confirm"]:
+        sources = list(
+            Identity.objects.filter(pk__in=data["identity"]).exclude(pk=target.pk).order_by("name")
+        )
+        if not sources:
+            raise FacesiteError(f"Select identities other than {target.name} to merge into it.")
+        if target.archived:
+            raise FacesiteError(f"{target.name} is archived; unarchive it first, or choose another identity.")
+        context = {"sources": sources, "target": target}
+        return render(request, "identities/identity_bulk_merge_confirm.html", context)
+    report = services.identities_merge(source_ids=data["identity"], target=target, actor=request.user)
+    messages.success(
+        request,
+        f"Merged {len(set(data['identity']) - {target.pk})} identities into {target.name}: "
+        f"{report.moved_faces} faces and {report.moved_source_images} source images moved, "
+        f"{report.duplicate_faces_dropped} duplicate faces dropped.",
+    )
+    return redirect(target)
+
+
+@role_required(MANAGE)
+@require_POST
+def identity_bulk(request):
+    """The identity list's selection: archive it, or merge it into one identity (after a
+    confirm page)."""
+    form = IdentityBulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Merge or Archive for the selected identities.")
+        return redirect("identity_list")
+    try:
+        if form.cleaned_data["action"] == "merge":
+            return _identities_merge(request, form)
+        count = services.identities_archive(identity_ids=form.cleaned_data["identity"], actor=request.user)
+    except FacesiteError as error:
+        messages.error(request, str(error))
+        return redirect("identity_list")
+    messages.success(request, f"Archived {count} identit{'y' if count == 1 else 'ies'}.")
+    return redirect("identity_list")
+
+
+@role_required(MANAGE)
+def identity_merge_pair(request, first: int, second: int):
+    """Two identities that are probably one person: merge which into which."""
+    pair = [get_object_or_404(Identity, pk=first), get_object_or_404(Identity, pk=second)]
+    if pair[0].pk == pair[1].pk:
+        messages.error(request, "That is one identity twice.")
+        return redirect("identity_list")
+    selectors.identity_thumbnails_attach(pair)
+    return render(request, "identities/identity_merge_pair.html", {"pair": pair})

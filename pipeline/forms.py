@@ -2,6 +2,7 @@ import zipfile
 
 from django import forms
 
+from identities.forms import identity_picker_field
 from identities.models import Identity
 from identities.services import IdentityNamesRefused, identity_names_clean
 from pipeline.detection import DEFAULT_DETECTOR, DETECTORS
@@ -33,11 +34,19 @@ class JobFilterForm(forms.Form):
 
 
 class ScrapeForm(forms.Form):
+    # The identities picked so far, by id: the picker (identity_picker.js) adds one per
+    # pick, and a link from elsewhere may preselect some (?identity=7). A select of every
+    # identity is unusable at thousands of names.
     identities = forms.ModelMultipleChoiceField(
         queryset=Identity.objects.active().order_by("name"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text="Hold Ctrl (⌘ on a Mac) to pick several.",
+        widget=forms.MultipleHiddenInput,
+    )
+    identity = identity_picker_field(
+        "Add an identity",
+        collect="identities",
+        required=False,
+        help_text="Type to search names and aliases; pick as many as you like.",
     )
     names = forms.CharField(
         required=False,
@@ -69,8 +78,34 @@ class ScrapeForm(forms.Form):
         except IdentityNamesRefused as refusal:
             raise forms.ValidationError(refusal.problems) from None
 
+    def clean_identity(self) -> Identity | None:
+        """The identity typed in the picker field (without JavaScript, it is a name field)."""
+        name = self.cleaned_data["identity"].strip()
+        if not name:
+            return None
+        try:
+            return Identity.objects.active().get_by_name(name)
+        except Identity.DoesNotExist:
+            raise forms.ValidationError(
+                f"No identity is named “{name}”; to create it, paste the name under names."
+            ) from None
+
+    def identities_picked(self) -> list[Identity]:
+        """The identities chosen so far, for the page to list: those submitted, or the
+        preselected ones (?identity=...)."""
+        if self.is_bound:
+            ids = [value for value in self.data.getlist("identities") if str(value).isdigit()]
+        else:
+            ids = [value for value in self.initial.get("identities", []) if str(value).isdigit()]
+        return list(Identity.objects.active().filter(pk__in=ids).order_by("name"))
+
     def clean(self):
         cleaned = super().clean()
+        picked = cleaned.get("identity")
+        if picked is not None:
+            cleaned["identities"] = [*(cleaned.get("identities") or []), picked]
+        if "identity" in self.errors:
+            return cleaned
         if "names" not in self.errors and not cleaned.get("identities") and not cleaned.get("names"):
             raise forms.ValidationError("Pick identities or paste names to scrape for.")
         return cleaned

@@ -1,5 +1,6 @@
 from django import forms
 
+from identities.forms import IDENTITY_PICKER_ATTRS
 from identities.models import Identity
 
 # The file's name and content type are not trusted: the service decodes the content.
@@ -52,7 +53,7 @@ class AddToIdentityForm(forms.Form):
     identity = forms.CharField(
         label="Identity",
         max_length=200,
-        widget=forms.TextInput(attrs={"list": "identity-names", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs=IDENTITY_PICKER_ATTRS),
         help_text="The exact name of an existing identity, or the name of the new one.",
     )
 

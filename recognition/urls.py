@@ -20,6 +20,7 @@ urlpatterns = [
     path("recognize/<uuid:pk>/photo/", views.recognition_photo, name="recognition_photo"),
     path("recognize/<uuid:pk>/delete/", views.recognition_delete, name="recognition_delete"),
     path("recognize/<uuid:pk>/faces/<int:number>/chip.png", views.recognition_chip, name="recognition_chip"),
+    path("recognize/<uuid:pk>/faces/<int:number>/match", views.recognition_match, name="recognition_match"),
     path(
         "recognize/<uuid:pk>/faces/<int:number>/<slug:figure>.png",
         views.recognition_figure,
@@ -31,6 +32,8 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("identities/<int:pk>/lookalikes/", views.identity_lookalikes, name="identity_lookalikes"),
     path("gallery/lookalikes/", views.gallery_lookalikes, name="gallery_lookalikes"),
+    path("identities/<int:pk>/curate/", views.identity_curate, name="identity_curate"),
+    path("gallery/same-person/", views.same_person_pairs, name="same_person_pairs"),
     path("account/tokens/", views.token_list, name="token_list"),
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("api/", views.api_docs, name="api_docs"),

@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -17,8 +18,9 @@ from facesite.errors import FacesiteError
 from facesite.responses import stored_file_response
 from facesite.roles import role_required
 from identities.models import Face, Identity
+from identities.selectors import identity_thumbnails_attach
 from recognition.forms import AddToIdentityForm, RecognizeForm, TokenCreateForm, VerifyForm
-from recognition.gallery import lookalikes
+from recognition.gallery import curation, lookalikes
 from recognition.models import ApiToken, RecognitionResult
 from recognition.services import figures, results, tokens, uploads, verification
 
@@ -28,6 +30,7 @@ MANAGE = "identities.manage_identities"
 OVERRIDE = "identities.override_reviews"
 ANY_ROLE = (MANAGE, "identities.review_faces", RECOGNIZE)
 RECENT_RESULTS = 20
+CURATE_FACES_PER_PAGE = 100
 GONE = "The file has gone with its result."
 
 
@@ -125,6 +128,17 @@ def recognition_chip(request, pk, number: int):
     return stored_file_response(
         results.result_chip_name(result, number), "The file has gone with its result."
     )
+
+
+@cache_control(private=True, max_age=3600)
+@role_required(RECOGNIZE, MANAGE)
+def recognition_match(request, pk, number: int):
+    """The enrolled face that scored a result face's best gallery match: whoever may see
+    the result may see what it was matched with."""
+    result = _result_get(request, pk, number)
+    face_id = result.faces[number - 1]["gallery"].get("matched_face_id")
+    face = Face.objects.filter(pk=face_id).first() if face_id else None
+    return stored_file_response(face.file if face else "", "The matched face is no longer in the gallery.")
 
 
 @cache_control(private=True, max_age=3600)
@@ -263,3 +277,34 @@ def gallery_lookalikes(request):
         return redirect(job_run)
     finished, active = lookalikes.lookalikes_scan_latest()
     return render(request, "recognition/gallery_lookalikes.html", {"scan": finished, "active": active})
+
+
+@role_required(MANAGE)
+def identity_curate(request, pk: int):
+    """An identity's approved faces farthest from its core first, to select and move or
+    reject. Recognition's page, since the order needs the gallery's rows; identities'
+    view (identity_faces_curate) does the moving and rejecting for both pages."""
+    identity = get_object_or_404(Identity, pk=pk)
+    ranked = curation.identity_faces_by_core_distance(identity.pk)
+    context = {
+        "identity": identity,
+        "page": Paginator(ranked, CURATE_FACES_PER_PAGE).get_page(request.GET.get("page")),
+        "unembedded": identity.approved_count - len(ranked),
+        "reasons": Face.Reason.choices,
+    }
+    return render(request, "recognition/identity_curate.html", context)
+
+
+@role_required(MANAGE)
+def same_person_pairs(request):
+    """Identities whose cores are closer than the 1:1 threshold, closest first, each pair
+    with a merge button."""
+    pairs, total, threshold = curation.same_person_pairs()
+    identity_ids = {identity_id for pair in pairs for identity_id in (pair.first_id, pair.second_id)}
+    identities = {
+        identity.pk: identity
+        for identity in identity_thumbnails_attach(list(Identity.objects.filter(pk__in=identity_ids)))
+    }
+    rows = [(pair, [identities[pair.first_id], identities[pair.second_id]]) for pair in pairs]
+    context = {"rows": rows, "total": total, "threshold": threshold}
+    return render(request, "recognition/same_person_pairs.html", context)

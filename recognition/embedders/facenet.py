@@ -3,33 +3,14 @@
 Each process loads the graph once (`facenet_embedder()`), on the first embedding asked for.
 """
 
-from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 
 from pipeline.detection import DetectedFace
 from recognition.ml.facenet import FaceNetGraph, box_chip
-
-
-@dataclass(frozen=True)
-class BoxFit:
-    """How a detector's box is moved and stretched onto the one FaceNet's chip is cut
-    around (an MTCNN box, as in FaceNet's own alignment). Shifts are fractions of the
-    box's height, scales of its sides; the default leaves a box as it is."""
-
-    x_shift: float = 0.0
-    y_shift: float = 0.0
-    width_scale: float = 1.0
-    height_scale: float = 1.0
-
-    def box(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        left, top, width, height = box
-        centre_x = left + width / 2 + self.x_shift * height
-        centre_y = top + height / 2 + self.y_shift * height
-        width, height = width * self.width_scale, height * self.height_scale
-        return (centre_x - width / 2, centre_y - height / 2, width, height)
 
 
 class FaceNetEmbedder(FaceNetGraph):
@@ -41,35 +22,26 @@ class FaceNetEmbedder(FaceNetGraph):
     # An MTCNN box is taller than wide; a stored crop no longer says by how much, so
     # crop_chip() assumes this ratio (median on LFW) when it is not told.
     box_aspect = 0.75
-    # Per detector, the box that matches an MTCNN box of the same face: the medians over
-    # the 156 faces both find in 150 photos of the CelebA subset (benchmarks/chip_fit.py),
-    # so LFW is only reported on. YuNet's boxes sit where MTCNN's do, 4% wider and 1%
-    # taller. Detectors not named here are cut from their box as it is.
-    box_fits = {"yunet": BoxFit(width_scale=0.96, height_scale=0.99)}
-
-    def chip_box(self, box: tuple[float, float, float, float], detector: str) -> tuple[float, ...]:
-        """The box FaceNet's margin is added to, for a box found by this detector."""
-        return self.box_fits.get(detector, BoxFit()).box(box)
+    # What a stranger scores against FaceNet's gallery (recognition.ml.impostors), measured
+    # on LFW's people by `manage.py measure_impostors` with recognition's detector.
+    impostor_model_file = Path(__file__).with_name("facenet_impostors.json")
 
     def chip(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
         """The 160x160 uint8 RGB input for one detected face of an RGB photo."""
-        box = self.chip_box(face.box, face.detector)
-        return box_chip(np.asarray(image)[..., :3], box, self.margin, self.input_size)
+        return box_chip(np.asarray(image)[..., :3], face.box, self.margin, self.input_size)
 
     def crop_chip(
         self,
         crop: np.ndarray,
         box_size: tuple[int, int] | None = None,
         crop_margin: float | None = None,
-        detector: str = "",
     ) -> np.ndarray:
         """chip() of the face in a stored crop (pipeline.cropping.face_crop: a square of
         side max(w, h) x (1 + 2 x FACESITE_CROP_MARGIN) centred on the box).
 
         box_size, the detector box's (width, height) in the photo, gives the box's
         shape; without it the box is taken box_aspect times as wide as high. crop_margin
-        is the margin the crop was cut with (FACESITE_CROP_MARGIN unless told), detector
-        the one that found the box (see box_fits).
+        is the margin the crop was cut with (FACESITE_CROP_MARGIN unless told).
         """
         crop = np.asarray(crop)[..., :3]
         width, height = box_size or (self.box_aspect, 1.0)
@@ -77,7 +49,7 @@ class FaceNetEmbedder(FaceNetGraph):
         scale = crop.shape[0] / (max(width, height) * (1 + 2 * crop_margin))
         width, height = width * scale, height * scale
         centre = crop.shape[0] / 2
-        box = self.chip_box((centre - width / 2, centre - height / 2, width, height), detector)
+        box = (centre - width / 2, centre - height / 2, width, height)
         return box_chip(crop, box, self.margin, self.input_size)
 
     def stored_chip(self, crop: np.ndarray, face=None) -> np.ndarray:
@@ -87,7 +59,7 @@ class FaceNetEmbedder(FaceNetGraph):
         # The importer cuts a face from a detector that takes the whole image (detector
         # "none") without a margin.
         margin = 0.0 if face.detector == "none" else None
-        return self.crop_chip(crop, (face.box_width, face.box_height), margin, face.detector)
+        return self.crop_chip(crop, (face.box_width, face.box_height), margin)
 
     def embed_crops(self, crops: list[np.ndarray], faces: list | None = None) -> np.ndarray:
         """(N, 512) embeddings of stored Face crops (160x160, box + 20% margin per side),

@@ -8,4 +8,7 @@ Modules, each importing only those above it in this list:
 - search: identification, the top identities for a face.
 - sync: the gallery job that keeps the rows in step with approvals.
 - lookalikes: approved faces that look more like another identity than their own.
+- curation: an identity's faces farthest from its core first; identities whose cores
+  are closer than the 1:1 threshold (probably one person under two names).
+- recognisability: how often an identity's own faces are named rightly without them.
 """

@@ -63,7 +63,7 @@ def _signature(embedder: str = EMBEDDER) -> tuple:
 
 def _matrix_load(signature: tuple, embedder: str) -> GalleryMatrix:
     rows = FaceEmbedding.objects.filter(embedder=embedder, face__identity__archived=False).values_list(
-        "face__identity_id", "vector"
+        "face__identity_id", "face_id", "vector"
     )
     return rows_matrix(signature, list(rows))
 
@@ -85,12 +85,16 @@ def _matrix_extend(matrix: GalleryMatrix, signature: tuple, embedder: str) -> Ga
         return None
     added = list(
         FaceEmbedding.objects.filter(embedder=embedder, pk__gt=newest[0]).values_list(
-            "face__identity_id", "face__identity__archived", "vector"
+            "face__identity_id", "face__identity__archived", "face_id", "vector"
         )
     )
     if signature[0] != count + len(added):
         return None
-    rows = [(identity_id, vector) for identity_id, is_archived, vector in added if not is_archived]
+    rows = [
+        (identity_id, face_id, vector)
+        for identity_id, is_archived, face_id, vector in added
+        if not is_archived
+    ]
     return rows_matrix(signature, rows, base=matrix)
 
 

@@ -13,6 +13,9 @@ class GalleryMatrix:
     signature: tuple
     vectors: np.ndarray  # (N, the embedder's dimension) float32
     identity_ids: np.ndarray  # (N,) per row, ascending
+    # (N,) the Face of each row, so an answer can show the enrolled face that matched;
+    # None for a matrix built from vectors alone (benchmarks).
+    face_ids: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         ids = self.identity_ids
@@ -21,23 +24,25 @@ class GalleryMatrix:
 
 
 def rows_matrix(
-    signature: tuple, rows: list[tuple[int, bytes]], base: GalleryMatrix | None = None
+    signature: tuple, rows: list[tuple[int, int, bytes]], base: GalleryMatrix | None = None
 ) -> GalleryMatrix:
-    """A matrix of (identity id, vector bytes) rows, added to base's rows if given.
+    """A matrix of (identity id, face id, vector bytes) rows, added to base's rows if given.
 
     The vectors' length is read from the rows, so any embedder's rows fit.
     """
-    identity_ids = np.array([identity_id for identity_id, _ in rows], dtype=np.int64)
+    identity_ids = np.array([identity_id for identity_id, _, _ in rows], dtype=np.int64)
+    face_ids = np.array([face_id for _, face_id, _ in rows], dtype=np.int64)
     base = base if base is not None and len(base.vectors) else None
-    dimension = len(bytes(rows[0][1])) // 4 if rows else (base.vectors.shape[1] if base else 0)
-    vectors = np.frombuffer(b"".join(bytes(vector) for _, vector in rows), dtype=np.float32).reshape(
+    dimension = len(bytes(rows[0][2])) // 4 if rows else (base.vectors.shape[1] if base else 0)
+    vectors = np.frombuffer(b"".join(bytes(vector) for _, _, vector in rows), dtype=np.float32).reshape(
         len(rows), dimension
     )
     if base is not None:
         identity_ids = np.concatenate([base.identity_ids, identity_ids])
+        face_ids = np.concatenate([base.face_ids, face_ids])
         vectors = np.concatenate([base.vectors, vectors])
     order = np.argsort(identity_ids, kind="stable")
-    return GalleryMatrix(signature, vectors[order], identity_ids[order])
+    return GalleryMatrix(signature, vectors[order], identity_ids[order], face_ids[order])
 
 
 def identity_scores(matrix: GalleryMatrix, embeddings: np.ndarray) -> np.ndarray:

@@ -54,12 +54,12 @@ class Lookalike:
 
 
 @dataclass(frozen=True)
-class _FaceRows:
+class FaceRows:
     face_ids: list[int]
     vectors: np.ndarray  # (faces, dimension) float32
 
 
-def _approved_rows(identity_ids: list[int]) -> dict[int, _FaceRows]:
+def approved_face_rows(identity_ids: list[int]) -> dict[int, FaceRows]:
     """The FaceNet rows of these identities' approved faces, by identity, read from the
     database: the matrix keeps no face ids, leaves archived identities out, and may still
     hold a face rejected a moment ago that the gallery job has not yet removed."""
@@ -74,7 +74,7 @@ def _approved_rows(identity_ids: list[int]) -> dict[int, _FaceRows]:
     for identity_id, face_id, vector in rows:
         grouped.setdefault(identity_id, []).append((face_id, bytes(vector)))
     return {
-        identity_id: _FaceRows(
+        identity_id: FaceRows(
             [face_id for face_id, _ in faces],
             np.frombuffer(b"".join(vector for _, vector in faces), dtype=np.float32).reshape(len(faces), -1),
         )
@@ -127,7 +127,7 @@ def identity_lookalikes(identity_id: int) -> list[Lookalike]:
     """The identity's approved faces that look more like another identity than like its
     own, most suspicious (largest margin) first.
 
-    1. Read the identity's approved faces' FaceNet rows (_approved_rows).
+    1. Read the identity's approved faces' FaceNet rows (approved_face_rows).
     2. own: each face's best similarity to the identity's other faces.
     3. other: score every other identity in the in-memory gallery for each face, as
        identification does (identity_scores), and take the best live one. One search of
@@ -137,7 +137,7 @@ def identity_lookalikes(identity_id: int) -> list[Lookalike]:
     5. Find the other identity's closest approved face in its rows; its score is the one
        kept (the same as the matrix's unless a face was rejected in the last moments).
     """
-    own_rows = _approved_rows([identity_id]).get(identity_id)
+    own_rows = approved_face_rows([identity_id]).get(identity_id)
     if own_rows is None:
         return []
     own_scores = _own_scores(own_rows.vectors)
@@ -150,7 +150,7 @@ def identity_lookalikes(identity_id: int) -> list[Lookalike]:
         )
         if match is not None and _suspicious(match.score, own_score, threshold)
     ]
-    other_rows = _approved_rows(sorted({match.identity_id for *_, match in candidates}))
+    other_rows = approved_face_rows(sorted({match.identity_id for *_, match in candidates}))
     lookalikes = [
         _lookalike_confirm(face_id, vector, own_score, match, other_rows.get(match.identity_id), threshold)
         for face_id, vector, own_score, match in candidates
@@ -163,7 +163,7 @@ def _lookalike_confirm(
     vector: np.ndarray,
     own_score: float | None,
     match: Match,
-    rows: _FaceRows | None,
+    rows: FaceRows | None,
     threshold: float,
 ) -> Lookalike | None:
     """The lookalike with the other identity's closest approved face, if its rows still

@@ -1,5 +1,7 @@
 """Identification: the identities whose approved faces are most like a face."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from identities.models import Identity
@@ -16,7 +18,22 @@ def gallery_identify(embeddings: np.ndarray, k: int = TOP_K, embedder: str = EMB
         return [[] for _ in embeddings]
     scores = identity_scores(matrix, embeddings)
     names = LiveNames()
-    return [live_top_matches(matrix, row, k, names) for row in scores]
+    return [
+        [best_face_attach(matrix, embedding, match) for match in live_top_matches(matrix, row, k, names)]
+        for embedding, row in zip(embeddings, scores, strict=True)
+    ]
+
+
+def best_face_attach(matrix: GalleryMatrix, embedding: np.ndarray, match: Match) -> Match:
+    """The match with the face of its identity that the embedding is most like."""
+    if matrix.face_ids is None:
+        return match
+    start, stop = (
+        np.searchsorted(matrix.identity_ids, match.identity_id, side="left"),
+        np.searchsorted(matrix.identity_ids, match.identity_id, side="right"),
+    )
+    best = start + int(np.argmax(matrix.vectors[start:stop] @ embedding))
+    return replace(match, face_id=int(matrix.face_ids[best]))
 
 
 class LiveNames:

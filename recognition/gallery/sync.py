@@ -8,6 +8,11 @@
    faces no longer approved and embeds approved faces that have none, for FaceNet and
    the active model's embedder (gallery.policy).
 4. Every process's next search (gallery.cache) finds the new rows within a second.
+
+Faces moved to another identity keep their vectors (the crop is the same), but a row
+names no identity, so no process's signature would change: `faces_moved_receiver`
+re-files their rows under new primary keys inside the move's own transaction, and every
+copy of the gallery reloads with the faces under their new identity.
 """
 
 import logging
@@ -167,6 +172,19 @@ def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
     if starts and queue_reachable():
         for start in starts:
             start()
+
+
+def faces_moved_receiver(sender, face_ids: list[int], **kwargs) -> None:
+    """Re-file the moved faces' rows (every embedder's): the same vectors under new
+    primary keys and times, which changes the gallery's signature (gallery.cache)."""
+    rows = FaceEmbedding.objects.filter(face_id__in=face_ids)
+    copies = [
+        FaceEmbedding(face_id=face_id, embedder=embedder, vector=bytes(vector))
+        for face_id, embedder, vector in rows.values_list("face_id", "embedder", "vector")
+    ]
+    rows.delete()
+    FaceEmbedding.objects.bulk_create(copies)
+    gallery_recheck()
 
 
 def gallery_model_activated(model_version: ModelVersion) -> None:

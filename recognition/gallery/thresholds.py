@@ -1,8 +1,13 @@
 """Every threshold that decides whether a face is named: why a face was called unknown.
 
 - The gallery (1:N): a face is unknown when its best identity scores below
-  gallery_threshold(): the open-set estimate (a stranger named at most OPEN_SET_FAR of
-  the time), never below the 1:1 threshold.
+  gallery_threshold(). For FaceNet it is the score a stranger's best match over a
+  gallery of this many identities and faces reaches at most FACESITE_OPEN_SET_FAR of
+  the time, read from the impostor model measured on LFW's people (recognition.ml.
+  impostors): it depends on the gallery's size, not on who is in it, and exists from
+  the first identity. A trained model's embedding has no such model, so its gallery
+  keeps the estimate made on the gallery's own faces. Either way never below the 1:1
+  threshold, and GalleryThreshold.rule says which decided.
 - Verification (1:1): two faces are one person at verification_threshold() or above,
   LFW's figure for FaceNet's chip.
 - A trained model: a face is unknown when its top softmax score is below the model's
@@ -11,12 +16,15 @@
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from django.conf import settings
 
+from recognition.embedders.facenet import FaceNetEmbedder
 from recognition.gallery.cache import EMBEDDER, calibration_get, calibration_put, gallery_matrix
 from recognition.gallery.index import GalleryMatrix, identity_scores
+from recognition.ml.impostors import ImpostorModel
 from recognition.ml.scores import best_threshold, top_score_keeping
 
 # Cosine similarity at which two FaceNet chips are the same person (1:1): the mean of
@@ -26,8 +34,9 @@ from recognition.ml.scores import best_threshold, top_score_keeping
 LFW_VERIFICATION_THRESHOLD = 0.35
 
 
-# Open-set calibration: a stranger should be named at most this often.
-OPEN_SET_FAR = 0.01
+# A face is named confidently where a stranger would be named this many times less
+# often than at the threshold (FACESITE_OPEN_SET_FAR).
+CONFIDENT_FAR_DIVISOR = 10
 
 
 # Below this many identities, a leave-one-identity-out estimate says too little.
@@ -58,11 +67,13 @@ UNKNOWN_RULE = (
 )
 
 
-def confidence_word(score: float, threshold: float) -> str:
-    """Plain words for how a score stands against the threshold below which a face is unknown."""
+def confidence_word(score: float, threshold: float, confident: float | None = None) -> str:
+    """Plain words for how a score stands against the threshold below which a face is
+    unknown, and the one above which it is confident (UNCERTAIN_BAND above it unless told)."""
     if score < threshold:
         return "unknown"
-    return "confident" if score >= threshold + UNCERTAIN_BAND else "uncertain"
+    confident = threshold + UNCERTAIN_BAND if confident is None else confident
+    return "confident" if score >= confident else "uncertain"
 
 
 def model_unknown_threshold(validation_scores: np.ndarray) -> float:
@@ -79,7 +90,7 @@ def verification_threshold() -> float:
     return settings.FACESITE_VERIFICATION_THRESHOLD or LFW_VERIFICATION_THRESHOLD
 
 
-def open_set_threshold(matrix: GalleryMatrix, far: float = OPEN_SET_FAR, seed: int = 0) -> float | None:
+def open_set_threshold(matrix: GalleryMatrix, far: float | None = None, seed: int = 0) -> float | None:
     """The identity score a stranger reaches at most `far` of the time, estimated by
     leaving each probe's own identity out; None with too few identities.
 
@@ -100,6 +111,7 @@ def open_set_threshold(matrix: GalleryMatrix, far: float = OPEN_SET_FAR, seed: i
         own = np.searchsorted(matrix.group_identity_ids, matrix.identity_ids[chunk])
         scores[np.arange(len(chunk)), own] = -np.inf
         stranger_scores.append(scores.max(axis=1))
+    far = settings.FACESITE_OPEN_SET_FAR if far is None else far
     return float(np.quantile(np.concatenate(stranger_scores), 1 - far))
 
 
@@ -117,25 +129,85 @@ def _near(calibrated: int, now: int) -> bool:
     return abs(now - calibrated) <= CALIBRATION_REUSE * calibrated
 
 
-def gallery_threshold(embedder: str = EMBEDDER) -> float:
-    """The identity score below which a face is "unknown" (for this embedder's gallery).
+@dataclass(frozen=True)
+class GalleryThreshold:
+    """The gallery's bars for one embedder, and in plain words what set them."""
 
-    The open-set estimate (a stranger named at most OPEN_SET_FAR of the time) on the
-    approved gallery, but never below a 1:1 threshold, so the upload page never names
-    someone a 1:1 comparison would call a different person. For FaceNet that floor is
-    the verification threshold (LFW's); LFW says nothing of another embedding space, so
-    a model embedder's floor is its pair_threshold() on the gallery itself. With fewer
-    than CALIBRATION_MIN_IDENTITIES identities, the floor alone.
-    Recomputed only when the gallery has grown or shrunk by CALIBRATION_REUSE.
+    # A face whose best identity scores below this is unknown...
+    named: float
+    # ...and at or above this it is named confidently (between the two: uncertain).
+    confident: float
+    # Which rule decided `named`, for the page and the API.
+    rule: str
+
+
+@cache
+def impostor_model(embedder: str) -> ImpostorModel | None:
+    """The embedder's impostor model, where one was measured: FaceNet's."""
+    return ImpostorModel.load(FaceNetEmbedder.impostor_model_file) if embedder == EMBEDDER else None
+
+
+def gallery_threshold_rule(embedder: str = EMBEDDER) -> GalleryThreshold:
+    """The score below which a face is "unknown" for this embedder's gallery, and why.
+
+    FaceNet: the impostor model's threshold for this many identities and faces (a
+    stranger named at most FACESITE_OPEN_SET_FAR of the time; confident where a stranger
+    would be named CONFIDENT_FAR_DIVISOR times less often), never below the 1:1
+    threshold. A trained model's embedder: the estimate on the gallery's own faces
+    (open_set_threshold), never below its 1:1 pair_threshold(), recomputed only when
+    the gallery has grown or shrunk by CALIBRATION_REUSE.
     """
     matrix = gallery_matrix(embedder)
+    identities, faces = len(matrix.group_starts), len(matrix.vectors)
+    model = impostor_model(embedder)
+    if model is None:
+        return _gallery_estimate_rule(embedder, matrix)
+    far, floor = settings.FACESITE_OPEN_SET_FAR, verification_threshold()
+    named, confident, measured = impostor_bars(
+        model, identities=identities, faces=faces, far=far, floor=floor
+    )
+    size = f"{identities:,} {'person' if identities == 1 else 'people'} and {faces:,} faces"
+    if measured >= floor:
+        rule = (
+            f"A stranger's best match among {size} reaches {measured:.2f} at most {far:.1%} of the time "
+            "(measured on LFW's people)."
+        )
+    else:
+        rule = (
+            f"The 1:1 threshold {floor:.2f}: below it two faces are different people. Among only {size} "
+            f"a stranger's best match reaches {measured:.2f} at most {far:.1%} of the time."
+        )
+    return GalleryThreshold(named, confident, rule)
+
+
+def impostor_bars(
+    model: ImpostorModel, *, identities: int, faces: int, far: float, floor: float
+) -> tuple[float, float, float]:
+    """(named, confident, measured) for a gallery of this size: the impostor model's
+    threshold at `far` (measured) never below the 1:1 floor, and the confident bar where a
+    stranger is named CONFIDENT_FAR_DIVISOR times less often, at least half an
+    UNCERTAIN_BAND above the floor."""
+    measured = model.threshold(identities=identities, faces=faces, far=far)
+    confident = model.threshold(identities=identities, faces=faces, far=far / CONFIDENT_FAR_DIVISOR)
+    return max(measured, floor), max(confident, floor + UNCERTAIN_BAND / 2), measured
+
+
+def _gallery_estimate_rule(embedder: str, matrix: GalleryMatrix) -> GalleryThreshold:
     calibration = calibration_get(embedder)
     if calibration is None or not calibration.fits(matrix):
-        floor = verification_threshold() if embedder == EMBEDDER else pair_threshold(matrix)
-        threshold = max(open_set_threshold(matrix) or 0.0, floor)
+        threshold = max(open_set_threshold(matrix) or 0.0, pair_threshold(matrix))
         calibration = Calibration(len(matrix.vectors), len(matrix.group_starts), threshold)
         calibration_put(embedder, calibration)
-    return calibration.threshold
+    rule = (
+        "Estimated on the gallery's own faces, each compared with every other person's "
+        f"(no impostor model was measured for this embedding); {len(matrix.vectors):,} faces."
+    )
+    return GalleryThreshold(calibration.threshold, calibration.threshold + UNCERTAIN_BAND, rule)
+
+
+def gallery_threshold(embedder: str = EMBEDDER) -> float:
+    """The identity score below which a face is "unknown" (gallery_threshold_rule)."""
+    return gallery_threshold_rule(embedder).named
 
 
 def pair_threshold(matrix: GalleryMatrix, pairs: int = CALIBRATION_PAIRS, seed: int = 0) -> float:

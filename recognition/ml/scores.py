@@ -17,6 +17,8 @@ class Match:
     name: str
     # Cosine similarity for a gallery match, softmax probability for a trained model's.
     score: float
+    # A gallery match's enrolled face that scored it, so a user can check the match.
+    face_id: int | None = None
 
 
 def top_matches(classes: list[dict], scores: np.ndarray, k: int = TOP_K) -> list[Match]:

@@ -47,7 +47,7 @@ def lfw_paths_embed(
     cache holds one detector's chips: one made with another detector or chip is refused.
     """
     embedder, detector = facenet_embedder(), detector_get(detector_name)
-    chip = _chip_description(embedder, detector_name)
+    chip = _chip_description(embedder, detector_name, detector)
     cached = _cache_read(cache_file, chip)
     missing = [path for path in paths if path not in cached]
     if log:
@@ -69,8 +69,9 @@ def lfw_paths_embed(
     return np.stack([cached[path] for path in paths])
 
 
-def _chip_description(embedder, detector_name: str) -> str:
-    return f"{detector_name} {embedder.box_fits.get(detector_name, 'box as found')} margin {embedder.margin}"
+def _chip_description(embedder, detector_name: str, detector) -> str:
+    box = getattr(detector, "box_refinement", "box as found")
+    return f"{detector_name} {box} margin {embedder.margin}"
 
 
 # Caches written before they recorded their chip were all MTCNN's.

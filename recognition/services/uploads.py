@@ -27,6 +27,7 @@ from django.utils.datastructures import MultiValueDict
 from facesite.errors import FacesiteError
 from identities.images import DecodedImage, image_byte_size_check, image_decode
 from pipeline.detection import RECOGNITION_DETECTOR, DetectedFace, detector_get
+from pipeline.quality import FaceQuality, face_quality
 from recognition.embedders.base import Embedder
 from recognition.embedders.facenet import facenet_embedder
 from recognition.gallery.cache import EMBEDDER
@@ -74,6 +75,12 @@ def photo_faces(pixels: np.ndarray) -> list[DetectedFace]:
     return sorted(faces, key=lambda face: face.width * face.height, reverse=True)
 
 
+def photo_face_quality(pixels: np.ndarray, face: DetectedFace) -> FaceQuality:
+    """How well one detected face of a photo can be judged (pipeline.quality)."""
+    region = pixels[max(face.top, 0) : face.top + face.height, max(face.left, 0) : face.left + face.width]
+    return face_quality(region, size=min(face.width, face.height), confidence=face.confidence)
+
+
 def embedder_chips(embedder: Embedder, pixels: np.ndarray, faces: list[DetectedFace]) -> list[np.ndarray]:
     return [embedder.chip(pixels, face) for face in faces]
 
@@ -102,6 +109,7 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
        ask the gallery for its top 5.
     5. Ask the active model, if any, for its own top 5: an image model on the stored-crop
        cut it was trained on, a facenet_head model on the FaceNet chip.
+    6. Judge each face's quality, and give it one verdict (answers.face_verdict).
     """
     timings = timings or Timings()
     decoded = timings.measure("decode", photo_decode, data)
@@ -121,9 +129,10 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
     embeddings = timings.measure("embed", embedder.embed_chips, searched)
     gallery = timings.measure("gallery", gallery_answers, embeddings, embedder)
     model = timings.measure("model", model_answers, model_version, crops or chips) if model_version else None
+    qualities = timings.measure("chip", lambda: [photo_face_quality(pixels, face) for face in detected])
     faces = [
-        face_answer(number, face, gallery[number - 1], model[number - 1] if model else None)
-        for number, face in enumerate(detected, start=1)
+        face_answer(number, face, gallery[number - 1], model[number - 1] if model else None, quality)
+        for number, (face, quality) in enumerate(zip(detected, qualities, strict=True), start=1)
     ]
     answered = model is not None and "error" not in model[0]
     return Recognition(decoded, faces, chips, model_version, crops if answered else None)

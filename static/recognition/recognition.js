@@ -1,4 +1,5 @@
-// Upload page: drop a photo on the form. Result page: identity names as you type.
+// Upload page: drop a photo on the form. (The result page's name field is the identity
+// picker, static/facesite/identity_picker.js.)
 (function () {
   "use strict";
   const zone = document.querySelector("[data-dropzone]");
@@ -16,27 +17,4 @@
       }
     });
   }
-
-  const script = document.currentScript;
-  const url = script && script.dataset.identitiesUrl;
-  const names = document.getElementById("identity-names");
-  if (!url || !names) {
-    return;
-  }
-  let timer = null;
-  document.querySelectorAll("[data-identity-search]").forEach((field) => {
-    field.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(async () => {
-        const response = await fetch(`${url}?per_page=20&q=${encodeURIComponent(field.value)}`, {
-          headers: { Accept: "application/json" },
-        });
-        if (!response.ok) {
-          return;
-        }
-        const page = await response.json();
-        names.replaceChildren(...page.results.map((identity) => new Option(identity.name)));
-      }, 200);
-    });
-  });
 })();

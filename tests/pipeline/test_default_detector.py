@@ -1,15 +1,18 @@
 """The detector each path uses unless told: YuNet for `manage.py import_faces`, MTCNN for
-recognition (README, "Face detectors"), and each face says which one found it."""
+recognition and verification (README, "Face detectors"), and each face says which one
+found it. The job forms and `manage.py scrape`: tests/jobs/test_job_default_detector.py."""
 
 import io
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from identities.models import Face
+from pipeline.detection import detector_get
 from recognition.models import RecognitionResult
 from tests.recognition.uploads import bearer, photo, upload
 
@@ -32,3 +35,13 @@ def test_recognition_finds_faces_with_mtcnn_and_says_so(uploader_web, client, up
 
     assert [face["detector"] for face in RecognitionResult.objects.first().faces] == ["mtcnn"]
     assert [face["detector"] for face in api.json()["faces"]] == ["mtcnn"]
+
+
+def test_verification_finds_faces_with_mtcnn(uploader_web):
+    with mock.patch("recognition.services.uploads.detector_get", wraps=detector_get) as detector_asked:
+        response = uploader_web.post(
+            reverse("verify"), {"image1": upload(photo()), "image2": upload(photo())}
+        )
+
+    assert response.status_code == 200
+    assert [call.args for call in detector_asked.call_args_list] == [("mtcnn",), ("mtcnn",)]

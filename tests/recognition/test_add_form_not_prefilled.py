@@ -24,5 +24,7 @@ def test_the_name_field_starts_empty_even_when_the_gallery_named_someone(client,
 
     field = page[page.index('id="add-1"') : page.index(">", page.index('id="add-1"'))]
     assert "value=" not in field
+    # The identity picker searches names as you type; without JavaScript a plain name field.
+    assert "data-identity-picker" in field and 'name="identity"' in field
     assert 'name="target" value="existing" checked' in page
     assert 'name="target" value="new"' in page

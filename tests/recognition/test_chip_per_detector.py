@@ -1,5 +1,5 @@
-"""FaceNet's chip is cut around each detector's box as fitted to MTCNN's (BoxFit): for a
-YuNet face the chip cut from its stored crop is the chip cut from its photo."""
+"""FaceNet's chip is cut around each detector's box (YuNet's moved onto MTCNN's by O-net):
+for a YuNet face the chip cut from its stored crop is the chip cut from its photo."""
 
 import shutil
 from pathlib import Path
@@ -29,5 +29,4 @@ def test_a_yunet_face_is_cut_alike_from_its_photo_and_from_its_stored_crop(tmp_p
         box = DetectedFace(face.box_left, face.box_top, face.box_width, face.box_height, detector="yunet")
         from_photo = embedder.chip(photo, box).astype(float)
         from_crop = embedder.stored_chip(np.asarray(stored_image_rgb(face.file)), face).astype(float)
-        # Cut around the unfitted box, the crop's chip is 7 to 12 grey levels off on average.
         assert np.abs(from_photo - from_crop).mean() < 6

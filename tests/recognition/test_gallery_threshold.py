@@ -1,5 +1,7 @@
-"""The "unknown" threshold: the open-set estimate on the approved gallery, never below the 1:1
-threshold, and the 1:1 threshold alone while the gallery is too small to say."""
+"""The "unknown" threshold: FaceNet's comes from the impostor model measured on LFW and
+depends on the gallery's size, not on its faces; it exists from the first identity, rises
+as the gallery grows, and never falls below the 1:1 threshold. The leave-one-out estimate
+on the gallery's own faces remains for embedders without an impostor model."""
 
 import numpy as np
 import pytest
@@ -10,6 +12,8 @@ from recognition.gallery.index import identity_scores
 from recognition.gallery.thresholds import (
     CALIBRATION_MIN_IDENTITIES,
     gallery_threshold,
+    gallery_threshold_rule,
+    impostor_model,
     open_set_threshold,
     verification_threshold,
 )
@@ -32,13 +36,13 @@ def unit(vector: np.ndarray) -> np.ndarray:
 
 
 def synthetic_gallery(
-    identities: int, faces_each: int, spread: float, shared: float = 0.0, seed: int = 0
+    identities: int, faces_each: int, spread: float, shared: float = 0.0, seed: int = 0, first: int = 0
 ) -> None:
     """Approved faces with made-up unit vectors: each identity's faces scattered (spread)
     around its own direction, which leans (shared, 0 to 1) towards one common to all."""
     generator = np.random.default_rng(seed)
     common = unit(generator.normal(size=512))
-    for number in range(identities):
+    for number in range(first, first + identities):
         identity = make_identity(f"Person {number}")
         faces = make_pending_faces(identity, faces_each)
         Face.objects.filter(pk__in=[face.pk for face in faces]).update(status=Face.Status.APPROVED)
@@ -59,11 +63,45 @@ def brute_force_stranger_scores(matrix) -> np.ndarray:
     return np.array(scores)
 
 
-def test_a_small_gallery_uses_the_verification_threshold():
+def test_one_identity_already_has_a_threshold_and_the_rule_says_what_set_it():
+    synthetic_gallery(1, 1, spread=1.0)
+
+    rule = gallery_threshold_rule()
+
+    assert rule.named >= verification_threshold()
+    assert rule.confident > rule.named
+    assert "1 person and 1 faces" in rule.rule or "1 person and 1 face" in rule.rule
+
+
+def test_the_threshold_rises_with_the_gallerys_size():
+    from recognition.gallery.cache import gallery_cache_clear
+
+    thresholds = []
+    for first, added in ((0, 1), (1, 4), (5, 25)):
+        synthetic_gallery(added, 5, spread=1.0, seed=first, first=first)
+        gallery_cache_clear()
+        thresholds.append(gallery_threshold())
+
+    assert thresholds[0] < thresholds[1] < thresholds[2]
+
+
+def test_facenets_threshold_is_the_impostor_models_not_the_gallerys_own_faces():
+    # Identities that all look alike raised the old estimate on the gallery's own faces;
+    # what a stranger scores does not depend on who is enrolled.
+    synthetic_gallery(12, 3, spread=0.3, shared=0.8)
+    model = impostor_model(EMBEDDER)
+    far = 0.01
+
+    expected = max(model.threshold(identities=12, faces=36, far=far), verification_threshold())
+
+    assert gallery_threshold() == pytest.approx(expected)
+    assert open_set_threshold(gallery_matrix()) > gallery_threshold()
+
+
+def test_a_small_gallery_has_no_estimate_of_its_own():
     synthetic_gallery(CALIBRATION_MIN_IDENTITIES - 1, 3, spread=1.0)
 
     assert open_set_threshold(gallery_matrix()) is None
-    assert gallery_threshold() == verification_threshold()
 
 
 def test_the_open_set_threshold_is_the_quantile_of_strangers_best_scores():
@@ -85,13 +123,3 @@ def test_identity_scores_are_each_identitys_best_face():
     for group, identity_id in enumerate(matrix.group_identity_ids):
         rows = matrix.identity_ids == identity_id
         assert scores[group] == pytest.approx(float(np.max(matrix.vectors[rows] @ query)), abs=1e-5)
-
-
-def test_a_crowded_gallery_raises_the_threshold_above_the_verification_one():
-    # Identities that all look alike: only a high threshold keeps strangers out.
-    synthetic_gallery(12, 3, spread=0.3, shared=0.8)
-
-    threshold = gallery_threshold()
-
-    assert threshold > verification_threshold()
-    assert threshold == pytest.approx(open_set_threshold(gallery_matrix()))

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import numpy as np
+from django.core.management.base import BaseCommand, CommandError
+
+from facesite.errors import FacesiteError
+from pipeline.detection import RECOGNITION_DETECTOR
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure FaceNet's impostor model (what a stranger scores against other people's faces) on the "
+        "people of LFW's first folds, and write it where recognition reads it. The remaining folds' "
+        "people are left for reporting (benchmarks/open_set.py)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("pairs_file", type=Path, help="LFW pairs.txt.")
+        parser.add_argument("images_dir", type=Path, help="Folder of <Name>/<Name>_0001.jpg images.")
+        parser.add_argument(
+            "--folds", type=int, default=5, help="Measure on the people of the first N folds (5 of 10)."
+        )
+        parser.add_argument("--cache", type=Path, help="An .npz of embeddings to reuse (evaluate_lfw's).")
+        parser.add_argument("--output", type=Path, help="Where to write it (FaceNet's impostor model file).")
+
+    def handle(self, *args, pairs_file, images_dir, folds, cache, output, **options):
+        from recognition.embedders.facenet import FaceNetEmbedder
+        from recognition.ml.impostors import measure
+        from recognition.ml.lfw import lfw_pairs_read
+        from recognition.services.lfw import lfw_paths_embed
+
+        output = output or FaceNetEmbedder.impostor_model_file
+        try:
+            pairs = lfw_pairs_read(pairs_file, limit_folds=folds)
+            paths = sorted({path for pair in pairs for path in (pair.first, pair.second)})
+            vectors = lfw_paths_embed(
+                images_dir, paths, detector_name=RECOGNITION_DETECTOR, cache_file=cache, log=self.stdout.write
+            )
+        except FacesiteError as error:
+            raise CommandError(str(error)) from None
+        people = [path.split("/")[0] for path in paths]
+        _, labels = np.unique(people, return_inverse=True)
+        model = measure(
+            vectors, labels, source=f"LFW view 2, the people of folds 1-{folds}, {RECOGNITION_DETECTOR} chips"
+        )
+        model.save(output)
+        self.stdout.write(f"{model.source}")
+        self.stdout.write(f"extra chance per further face of a person: {model.extra_face:.3f}")
+        for identities, faces in ((1, 1), (10, 50), (100, 500), (1000, 10000)):
+            threshold = model.threshold(identities=identities, faces=faces, far=0.01)
+            self.stdout.write(
+                f"  {identities:>5} identities, {faces:>6} faces: {threshold:.3f} at 1% strangers named"
+            )
+        self.stdout.write(f"Wrote {output}")
