@@ -64,6 +64,12 @@ def arguments() -> argparse.Namespace:
         default=["1x0", "20x1000", "20x0"],
         help="REVIEWERSxTHINK_MS per phase: clients at once, and their average pause before a decision",
     )
+    parser.add_argument(
+        "--assist",
+        choices=["off", "suggest", "trust"],
+        default="suggest",
+        help="FACESITE_REVIEW_ASSIST; with suggest or trust every pending face has an assessment",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=10, help="threads per gunicorn worker")
     return parser.parse_args()
@@ -121,6 +127,32 @@ def populate(face_total: int) -> None:
     earlier.groups.add(Group.objects.get(name="reviewer"))
 
 
+def assessments_create(generator: random.Random) -> None:
+    """A review assistance verdict for every pending face, as the job writes them: a
+    FaceNet-sized vector, bands in about the shares the CelebA benchmark found
+    (benchmarks/review_effort.py), a lookalike for the suspicious ones."""
+    from django.utils import timezone
+
+    from identities.models import Face, FaceAssessment, Identity
+
+    bands = ["likely"] * 77 + ["look"] * 2 + ["other"] * 19 + ["not_face"] * 2
+    now, vector = timezone.now(), bytes(512 * 4)
+    identity_ids = list(Identity.objects.values_list("pk", flat=True))
+    pending = Face.objects.filter(status="pending").values_list("pk", flat=True)
+    rows = []
+    for face_id in pending.iterator(chunk_size=5000):
+        band = generator.choice(bands)
+        rows.append(
+            FaceAssessment(
+                face_id=face_id, embedder="facenet", vector=vector, band=band,
+                rank=FaceAssessment.BAND_RANKS[band], core_score=generator.random(), core_source="cluster",
+                lookalike_id=generator.choice(identity_ids) if band == "other" else None, lookalike_score=0.5,
+                size=100, confidence=0.9, sharpness=100.0, computed_at=now,
+            )
+        )  # fmt: skip
+    FaceAssessment.objects.bulk_create(rows, batch_size=2000)
+
+
 def reviewer_sessions(count: int) -> list[str]:
     """Reviewer accounts, each logged in: the session keys their clients send."""
     from django.conf import settings
@@ -135,7 +167,8 @@ def reviewer_sessions(count: int) -> list[str]:
         user.groups.add(group)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        # The backend that loads users: the first one is django-axes', which only throttles.
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         keys.append(session.session_key)
@@ -323,17 +356,20 @@ def main() -> None:
             "MEDIA_ROOT": str(work_directory / "media"),
             "LOG_LEVEL": "WARNING",
             "REDIS_URL": f"unix://{work_directory / 'redis.sock'}?db=0",
+            "FACESITE_REVIEW_ASSIST": options.assist,
         }
         django_setup(environment)
         from django.db import connection
 
         started = time.perf_counter()
         populate(options.faces)
+        if options.assist != "off":
+            assessments_create(random.Random(8))
         phases = [tuple(int(number) for number in phase.split("x")) for phase in options.phases]
         session_keys = reviewer_sessions(max(reviewers for reviewers, _ in phases))
         print(
             f"{connection.vendor}: {options.faces:,} faces in {options.faces // FACES_PER_IDENTITY:,} "
-            f"identities made in {time.perf_counter() - started:.0f} s"
+            f"identities made in {time.perf_counter() - started:.0f} s; review assistance {options.assist}"
         )
         connection.close()
         # The server renders pages with the collected static files' manifest, as `make run` does.

@@ -195,6 +195,16 @@ FACESITE_DUPLICATE_HASH_DISTANCE = envint("FACESITE_DUPLICATE_HASH_DISTANCE", 6,
 # and how many agreeing votes decide a face (a split goes to another reviewer).
 FACESITE_REVIEW_LEASE_SECONDS = envint("FACESITE_REVIEW_LEASE_SECONDS", 300, minimum=10)
 FACESITE_REVIEW_CONSENSUS = envint("FACESITE_REVIEW_CONSENSUS", 2, minimum=1)
+# Review assistance (a score, a band and a hint for each pending crop): "off", "suggest"
+# (order the crops and show the hints) or "trust" (also: a likely-right crop is decided by
+# one vote, and a likely-not-a-face crop is rejected automatically, audited and reversible).
+REVIEW_ASSIST_MODES = ("off", "suggest", "trust")
+FACESITE_REVIEW_ASSIST = envstr("FACESITE_REVIEW_ASSIST", "suggest")
+if FACESITE_REVIEW_ASSIST not in REVIEW_ASSIST_MODES:
+    raise ImproperlyConfigured(
+        f"FACESITE_REVIEW_ASSIST must be one of {', '.join(REVIEW_ASSIST_MODES)}; "
+        f"got {FACESITE_REVIEW_ASSIST!r}."
+    )
 # A JSON file of search providers that add to or replace the Google and Bing presets.
 FACESITE_SCRAPE_PROVIDERS = envstr("FACESITE_SCRAPE_PROVIDERS", "")
 # Scraping reaches public addresses only: a results page must not make the server fetch

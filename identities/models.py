@@ -3,7 +3,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
 
@@ -139,13 +139,14 @@ class FaceQuerySet(models.QuerySet):
         """Faces with votes on both sides, decided or not: the conflicts page."""
         return self.filter(approve_votes__gt=0, reject_votes__gt=0)
 
-    def claimable_by(self, reviewer, *, now: datetime, consensus: int):
+    def claimable_by(self, reviewer, *, now: datetime, consensus: int, trust: bool = False):
         """Pending faces this reviewer has neither voted on nor holds, needing more votes
         than the other reviewers' active leases will bring.
 
         A pending face needs `consensus` minus its leading side's votes, and always at
         least one: a tie, or a lead that reaches a consensus lowered since the votes were
-        cast, waits for the next vote.
+        cast, waits for the next vote. With trust, a trusted face (FaceAssessment.trusted)
+        needs one vote.
         """
         active_leases = (
             ReviewLease.objects.active(now)
@@ -156,7 +157,10 @@ class FaceQuerySet(models.QuerySet):
             .values("total")
         )
         leading_side = Greatest("approve_votes", "reject_votes")
-        votes_needed = Greatest(Value(consensus) - leading_side, Value(1), output_field=IntegerField())
+        face_consensus = Value(consensus)
+        if trust:
+            face_consensus = Case(When(FaceAssessment.trusted(), then=Value(1)), default=Value(consensus))
+        votes_needed = Greatest(face_consensus - leading_side, Value(1), output_field=IntegerField())
         return (
             self.pending()
             .exclude(Exists(ReviewVote.objects.filter(face=OuterRef("pk"), reviewer=reviewer)))
@@ -279,6 +283,76 @@ class Face(models.Model):
             fields += ["status", "reason", "decided_at"]
         self.save(update_fields=fields)
         return decided
+
+
+class FaceAssessment(models.Model):
+    """Review assistance's verdict on a pending crop: data only, written by recognition's
+    "review_assist" job so the review queue can order and filter by it.
+
+    The crop's embedding is kept here, not in the gallery (FaceEmbedding holds approved
+    faces only), so a changed identity core rescores crops without embedding them again.
+    """
+
+    class Band(models.TextChoices):
+        LIKELY = "likely", "Likely this person"
+        LOOK = "look", "Needs a look"
+        OTHER = "other", "Likely another person"
+        NOT_FACE = "not_face", "Likely not a face"
+
+    # The order the review page shows bands in: most suspicious first.
+    BAND_RANKS = {Band.NOT_FACE: 0, Band.OTHER: 1, Band.LOOK: 2, Band.LIKELY: 3}
+
+    face = models.OneToOneField(Face, on_delete=models.CASCADE, primary_key=True, related_name="assessment")
+    embedder = models.CharField(max_length=32)
+    vector = models.BinaryField()
+    band = models.CharField(max_length=8, choices=Band.choices)
+    # BAND_RANKS[band], except a blind check's, which is ranked as "needs a look" so its
+    # place on the page does not give its band away.
+    rank = models.PositiveSmallIntegerField()
+    # Cosine similarity to the identity's core; core_source says what the core was made of.
+    core_score = models.FloatField()
+    core_source = models.CharField(max_length=8, help_text="approved or cluster")
+    # The nearest other identity and how far ahead of it the crop's own identity is.
+    lookalike = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lookalike_score = models.FloatField(null=True, blank=True)
+    # Quality: the box's shorter side (photo pixels), the detector's confidence, sharpness.
+    size = models.PositiveIntegerField()
+    confidence = models.FloatField(null=True, blank=True)
+    sharpness = models.FloatField()
+    # Another crop of the same photo and identity is the person: this one is a bystander.
+    bystander = models.BooleanField(default=False)
+    # A likely-right crop sent through ordinary review with no band shown, to measure the band.
+    blind_check = models.BooleanField(default=False)
+    # The bars the band was cut with (recognition's AssistBars: core score for "likely",
+    # core score under which "another person", margin ahead of the lookalike), shown on the page.
+    likely_bar = models.FloatField(default=0.0)
+    other_bar = models.FloatField(default=0.0)
+    margin_bar = models.FloatField(default=0.0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "blind_check"])]
+
+    def __str__(self) -> str:
+        return f"Face {self.face_id}: {self.get_band_display()} ({self.core_score:.2f})"
+
+    @classmethod
+    def trusted(cls, face_ref: str = "pk") -> Exists:
+        """Whether the face (OuterRef(face_ref)) is likely this person and no blind check:
+        in trust mode, one vote decides it."""
+        return Exists(cls.objects.filter(face=OuterRef(face_ref), band=cls.Band.LIKELY, blind_check=False))
+
+    @property
+    def lookalike_margin(self) -> float | None:
+        """How much closer the crop is to its own identity's core than to its lookalike's."""
+        return None if self.lookalike_score is None else self.core_score - self.lookalike_score
+
+    @property
+    def shown_band(self) -> str:
+        """The band the review page shows: none for a blind check."""
+        return "" if self.blind_check else self.band
 
 
 class ReviewVote(models.Model):

@@ -54,7 +54,11 @@ def identity_review_batch(
 ) -> list[Face]:
     """An admin's next page of an identity's pending faces, with their vote counts, no leases."""
     faces = identity.faces.pending().filter(pk__gt=after_id).exclude(pk__in=list(exclude_face_ids))
-    return list(faces.select_related("source_image").order_by("pk")[:size])
+    return list(
+        faces.select_related("source_image", "assessment__lookalike")
+        .defer("assessment__vector")
+        .order_by("pk")[:size]
+    )
 
 
 def review_conflicts(show: str = "open") -> QuerySet[Face]:
@@ -83,3 +87,22 @@ def review_votes_attach(faces: list[Face]) -> list[Face]:
 def reviewer_votes(reviewer) -> QuerySet[ReviewVote]:
     votes = ReviewVote.objects.filter(reviewer=reviewer).select_related("face__identity")
     return votes.order_by("-created_at", "-pk")
+
+
+def review_assist_attach(faces: list[Face], *, mode: str) -> dict | None:
+    """Give each face `assist`: its assessment when the page may show it (assistance on,
+    the face scored, and no blind check), else None. Returns the bars its bands were cut
+    with, for the page's legend (None when no face shows one). The faces must have been
+    loaded with their assessment (select_related), so this costs no query.
+    """
+    bars = None
+    for face in faces:
+        assessment = getattr(face, "assessment", None)
+        face.assist = assessment if mode != "off" and assessment and assessment.shown_band else None
+        if face.assist and bars is None:
+            bars = {
+                "likely": assessment.likely_bar,
+                "other": assessment.other_bar,
+                "margin": assessment.margin_bar,
+            }
+    return bars

@@ -22,11 +22,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
-from identities.models import AuditEvent, Face, Identity, ReviewLease, ReviewVote
+from identities.models import AuditEvent, Face, FaceAssessment, Identity, ReviewLease, ReviewVote
 from identities.signals import faces_changed_on_commit
 
 BATCH_SIZE = 24
@@ -42,6 +42,27 @@ REJECT_REASONS = {
 DECISIONS = (Face.Status.APPROVED, Face.Status.REJECTED)
 # The audit action a consensus decision is recorded under, as the importer records approvals.
 _DECISION_ACTIONS = {Face.Status.APPROVED: "face.approve", Face.Status.REJECTED: "face.reject"}
+
+
+def assist_mode() -> str:
+    """FACESITE_REVIEW_ASSIST: "off", "suggest" or "trust" (see settings)."""
+    return settings.FACESITE_REVIEW_ASSIST
+
+
+def _review_order() -> tuple:
+    """The order crops of one identity are handed out in: with assistance, by band (most
+    suspicious first; a blind check ranks as "needs a look") and score, unscored last."""
+    if assist_mode() == "off":
+        return ("pk",)
+    return (F("assessment__rank").asc(nulls_last=True), "assessment__core_score", "pk")
+
+
+def _review_sort_key(face: Face) -> tuple:
+    """_review_order() for faces in memory (loaded with their assessment)."""
+    assessment = getattr(face, "assessment", None) if assist_mode() != "off" else None
+    if assessment is None:
+        return (len(FaceAssessment.BAND_RANKS), 0.0, face.pk)
+    return (assessment.rank, assessment.core_score, face.pk)
 
 
 @dataclass
@@ -89,6 +110,8 @@ def face_locked(face_id: int, *, lease_of=None) -> Iterator[Face | None]:
     the face's `leased` says whether that reviewer holds a lease on it, read in the same query.
     """
     faces = Face.objects.select_for_update().filter(pk=face_id)
+    if assist_mode() == "trust":
+        faces = faces.annotate(trusted=FaceAssessment.trusted())
     if lease_of is not None:
         faces = faces.annotate(
             leased=Exists(ReviewLease.objects.filter(face=OuterRef("pk"), reviewer=lease_of))
@@ -181,7 +204,11 @@ def _batch_claim_for_identity(
         seen.update(locked)
         # The same rule again, in a statement that starts after the locks are held; it
         # reads the rows the page shows, so they need no query after the commit.
-        fresh = list(claimable.filter(pk__in=locked).select_related("identity", "source_image"))
+        fresh = list(
+            claimable.filter(pk__in=locked)
+            .select_related("identity", "source_image", "assessment__lookalike")
+            .defer("assessment__vector")
+        )
         # A lease of this reviewer's that expired is renewed in place.
         ReviewLease.objects.bulk_create(
             (ReviewLease(face=face, reviewer=reviewer, expires_at=expires_at) for face in fresh),
@@ -199,13 +226,13 @@ def _batch_claim_for_identity(
 def _candidates_lock(
     claimable: QuerySet[Face], *, identity_id: int, origin: str, detector: str, skip: set[int], wanted: int
 ) -> list[int]:
-    """Lock up to `wanted` candidate faces of an identity in id order.
+    """Lock up to `wanted` candidate faces of an identity, in _review_order().
 
     On PostgreSQL rows another transaction holds are skipped, not waited for. The read
     that picked them may predate another claim's commit, so the caller checks them again.
     """
     candidates = claimable.filter(identity_id=identity_id).exclude(pk__in=skip)
-    candidates = _filtered(candidates, origin=origin, detector=detector).order_by("pk")
+    candidates = _filtered(candidates, origin=origin, detector=detector).order_by(*_review_order())
     locked = candidates.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
     return list(locked[:wanted])
 
@@ -239,13 +266,15 @@ def review_batch_held(
     faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=set(exclude_face_ids))
     if identity_id is not None:
         faces = faces.filter(identity_id=identity_id)
-    faces = faces.select_related("identity", "source_image").annotate(
-        lease_expires_at=Max("leases__expires_at")
+    faces = (
+        faces.select_related("identity", "source_image", "assessment__lookalike")
+        .defer("assessment__vector")
+        .annotate(lease_expires_at=Max("leases__expires_at"))
     )
     held = list(faces.order_by("identity_id", "pk")[:BATCH_SIZE])
     if not held:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
-    held = [face for face in held if face.identity_id == held[0].identity_id]
+    held = sorted((face for face in held if face.identity_id == held[0].identity_id), key=_review_sort_key)
     return ReviewBatch(held[0].identity, held, min(face.lease_expires_at for face in held))
 
 
@@ -272,7 +301,9 @@ def review_batch_claim(
     now = now or timezone.now()
     exclude = set(exclude_face_ids)
     # Built once: each query below is a cheap clone of it.
-    claimable = Face.objects.claimable_by(reviewer, now=now, consensus=settings.FACESITE_REVIEW_CONSENSUS)
+    claimable = Face.objects.claimable_by(
+        reviewer, now=now, consensus=settings.FACESITE_REVIEW_CONSENSUS, trust=assist_mode() == "trust"
+    )
     held: list[int] | None = None
     claimed: list[Face] = []
     with transaction.atomic():
@@ -311,8 +342,12 @@ def review_batch_claim(
     # (and votes on them wait) no longer than the claim itself.
     faces = claimed
     if held:
-        faces += Face.objects.filter(pk__in=held).select_related("identity", "source_image")
-    faces.sort(key=lambda face: face.pk)
+        faces += (
+            Face.objects.filter(pk__in=held)
+            .select_related("identity", "source_image", "assessment__lookalike")
+            .defer("assessment__vector")
+        )
+    faces.sort(key=_review_sort_key)
     if not faces:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
     return ReviewBatch(
@@ -399,10 +434,13 @@ def review_vote_record(
         after = {"decision": decision, "reason": reason} if reason else {"decision": decision}
         AuditEvent.record(actor=reviewer, action="review.vote", target=face, after=after)
         tally = [(d, r) for _, d, r in votes] + [(decision, reason)]
-        decided = face.tally_votes(settings.FACESITE_REVIEW_CONSENSUS, now, votes=tally)
+        # Trust mode: a likely-right crop that is no blind check is decided by one vote.
+        trusted = getattr(face, "trusted", False)
+        decided = face.tally_votes(1 if trusted else settings.FACESITE_REVIEW_CONSENSUS, now, votes=tally)
         if decided:
             # Frees every lease of the face, this reviewer's among them.
-            _face_decided_record(face, actor=reviewer, before_status=Face.Status.PENDING, via="consensus")
+            via = "trust" if trusted else "consensus"
+            _face_decided_record(face, actor=reviewer, before_status=Face.Status.PENDING, via=via)
         else:
             ReviewLease.objects.filter(face=face, reviewer=reviewer).delete()
     if decided:
@@ -462,5 +500,21 @@ def review_override(
         face.status, face.reason, face.decided_at = decision, reason, now
         face.save(update_fields=["status", "reason", "decided_at"])
         _face_decided_record(face, actor=actor, before_status=before_status, via="override")
+    _identity_counts_refresh(face.identity_id)
+    return ReviewOutcome(face.pk, saved=True, status=face.status)
+
+
+def review_auto_reject(*, face_id: int, reason: str, now: datetime | None = None) -> ReviewOutcome:
+    """Reject a pending face nobody has voted on, for review assistance (trust mode): no
+    actor (the system), audited as a rejection "via assist", reversible by an override."""
+    now = now or timezone.now()
+    with face_locked(face_id) as face:
+        if face is None:
+            return ReviewOutcome.face_deleted(face_id)
+        if face.status != Face.Status.PENDING or face.approve_votes or face.reject_votes:
+            return ReviewOutcome(face.pk, saved=False, status=face.status, message="Left to the reviewers.")
+        face.status, face.reason, face.decided_at = Face.Status.REJECTED, reason, now
+        face.save(update_fields=["status", "reason", "decided_at"])
+        _face_decided_record(face, actor=None, before_status=Face.Status.PENDING, via="assist")
     _identity_counts_refresh(face.identity_id)
     return ReviewOutcome(face.pk, saved=True, status=face.status)

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate, TruncHour
 
-from identities.models import AuditEvent, Face, ReviewVote
+from identities.models import AuditEvent, Face, FaceAssessment, ReviewVote
 from identities.review_services import REJECT_REASONS
 
 
@@ -75,3 +75,33 @@ def override_counts(*, since: datetime | None) -> list[dict]:
         events = events.filter(created_at__gte=since)
     counts = events.values("actor__username").annotate(overrides=Count("pk"))
     return list(counts.order_by("-overrides", "actor__username"))
+
+
+def assist_band_errors(*, since: datetime | None) -> list[dict]:
+    """Each assistance band's measured error rate among crops decided since a moment.
+
+    "Likely this person" is measured on its blind checks only: they went through ordinary
+    review with no band shown, while the other likely-right crops were reviewed with it
+    (and in trust mode by one vote), which would flatter the band. For the other bands an
+    error is a crop approved although the band said another person or not a face; "needs
+    a look" has no error, only the share approved. Automatic rejections are left out.
+    """
+    decided = FaceAssessment.objects.exclude(face__status=Face.Status.PENDING)
+    if since is not None:
+        decided = decided.filter(face__decided_at__gte=since)
+    measured = Q(band=FaceAssessment.Band.LIKELY, blind_check=True) | ~Q(band=FaceAssessment.Band.LIKELY)
+    decided = decided.exclude(face__votes__isnull=True).filter(measured)
+    rows = decided.values("band").annotate(
+        decided=Count("pk", distinct=True),
+        approved=Count("pk", distinct=True, filter=Q(face__status=Face.Status.APPROVED)),
+    )
+    by_band = {row["band"]: row for row in rows}
+    results = []
+    for band in FaceAssessment.Band:
+        row = by_band.get(band.value, {"decided": 0, "approved": 0})
+        wrong = row["decided"] - row["approved"] if band == FaceAssessment.Band.LIKELY else row["approved"]
+        error = None if band == FaceAssessment.Band.LOOK else _ratio(100 * wrong, row["decided"])
+        results.append(
+            {"band": band.label, "decided": row["decided"], "approved": row["approved"], "error": error}
+        )
+    return results

@@ -91,6 +91,9 @@ def _batch_render(request, context: dict):
     for face in context["faces"]:
         face.image_url, face.source_url = face_url(face.pk), source_url(face.source_image_id)
     context["reference_faces"] = [(pk, face_url(pk)) for pk in context.pop("reference_face_ids")]
+    context["assist_bars"] = review_selectors.review_assist_attach(
+        context["faces"], mode=review_services.assist_mode()
+    )
     context["readiness"] = selectors.readiness_thresholds()
     return render(request, "identities/review/_batch.html", context)
 
@@ -308,6 +311,7 @@ def reviewer_stats(request):
         "reviewers": review_stats.reviewer_stats(since=since),
         "days": review_stats.reviewer_stats_by_day(since=since),
         "overrides": review_stats.override_counts(since=since),
+        "assist_bands": review_stats.assist_band_errors(since=since),
         "reasons": review_services.REJECT_REASONS.values(),
     }
     return render(request, "identities/review/stats.html", context)

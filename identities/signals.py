@@ -3,8 +3,8 @@
 `faces_changed` is sent once a transaction that changed which faces are approved, or
 whose they are, has committed; the recognition app keeps its gallery in step with it.
 `reason` says what happened: "decided" (approved, rejected or overridden), "imported"
-(faces stored already approved), "merged", "moved" (faces filed under another identity),
-"deleted" or "archived".
+(faces stored already approved), "pending" (crops stored for review), "merged",
+"moved" (faces filed under another identity), "deleted" or "archived".
 """
 
 from functools import partial

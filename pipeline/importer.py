@@ -442,6 +442,9 @@ def faces_store(
             AuditEvent.record(actor=actor, action="face.approve", target=face, after=after)
             faces_changed_on_commit("imported")
         faces.append(face)
+    if any(face.status == Face.Status.PENDING for face in faces):
+        # Review assistance scores the new crops in the background.
+        faces_changed_on_commit("pending")
     return faces
 
 

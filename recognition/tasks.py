@@ -9,6 +9,7 @@ from recognition.gallery.lookalikes import gallery_lookalikes_scan
 from recognition.gallery.sync import gallery_sync
 from recognition.models import ModelVersion
 from recognition.services.evaluation import model_version_reevaluate
+from recognition.services.review_assist import review_assist_run
 from recognition.services.training import model_version_train
 
 
@@ -34,3 +35,8 @@ def gallery(*, job_run: JobRun, progress: JobProgress) -> dict:
 @job_kind("lookalikes", label="Find lookalike faces", queue="process", results_url_name="gallery_lookalikes")
 def lookalikes(*, job_run: JobRun, progress: JobProgress) -> dict:
     return gallery_lookalikes_scan(progress=progress)
+
+
+@job_kind("review_assist", label="Score pending crops", queue="process", automatic=True)
+def review_assist(*, job_run: JobRun, progress: JobProgress) -> dict:
+    return review_assist_run(progress=progress)

@@ -20,6 +20,7 @@ import threading
 
 import django_rq
 import numpy as np
+from django.conf import settings
 from redis.exceptions import RedisError
 
 from identities.images import stored_image_rgb
@@ -40,9 +41,7 @@ SYNC_BATCH = 64
 TARGET_KEY = "gallery"
 
 
-# A change that arrives while a run is past its last check is caught by one follow-up
-# run under this key (see gallery_sync_start).
-FOLLOW_UP_TARGET_KEY = "gallery:next"
+ASSIST_TARGET_KEY = "review_assist"
 
 
 def faces_to_embed(embedder: str):
@@ -53,7 +52,7 @@ def _stale_embeddings():
     return FaceEmbedding.objects.exclude(face__status=Face.Status.APPROVED)
 
 
-def _crop_read(face: Face) -> np.ndarray | None:
+def crop_read(face: Face) -> np.ndarray | None:
     try:
         return np.asarray(stored_image_rgb(face.file))
     except (OSError, ValueError) as error:
@@ -63,7 +62,7 @@ def _crop_read(face: Face) -> np.ndarray | None:
 
 def _batch_embed(faces: list[Face], embedder: Embedder) -> tuple[int, list[int]]:
     """Embed and store one batch; returns how many were stored and the unreadable ids."""
-    crops = {face.pk: _crop_read(face) for face in faces}
+    crops = {face.pk: crop_read(face) for face in faces}
     readable = [face for face in faces if crops[face.pk] is not None]
     vectors = embedder.embed_crops([crops[face.pk] for face in readable], readable)
     rows = [
@@ -131,27 +130,48 @@ def _pending_embed(embedder: Embedder, skipped: set[int], summary: dict, progres
 
 
 def gallery_sync_start(*, actor=None):
-    """Queue a gallery job, or return the one already waiting.
+    """Queue a gallery job, or return the one already waiting (see catch_up_job_start)."""
+    return catch_up_job_start("gallery", "Gallery embeddings", TARGET_KEY, actor=actor)
+
+
+def review_assist_start(*, actor=None):
+    """Queue a review assistance job (recognition.services.review_assist), or return the one waiting."""
+    return catch_up_job_start("review_assist", "Review assistance scores", ASSIST_TARGET_KEY, actor=actor)
+
+
+def catch_up_job_start(kind: str, label: str, target_key: str, *, actor=None):
+    """Queue a job of a kind whose run catches up on everything missing, or return the one
+    already waiting.
 
     A run already working may be past its last look at the faces, so a change that
     arrives now gets one follow-up run queued behind it (again only one at a time).
     """
-    job_run, created = _gallery_job_start(TARGET_KEY, "Gallery embeddings", actor)
+    job_run, created = job_start(kind=kind, parameters={}, actor=actor, label=label, target_key=target_key)
     if not created and job_run.status == JobRun.Status.RUNNING:
-        job_run, _ = _gallery_job_start(FOLLOW_UP_TARGET_KEY, "Gallery embeddings (follow-up)", actor)
+        job_run, _ = job_start(
+            kind=kind,
+            parameters={},
+            actor=actor,
+            label=f"{label} (follow-up)",
+            target_key=f"{target_key}:next",
+        )
     return job_run
-
-
-def _gallery_job_start(target_key: str, label: str, actor):
-    return job_start(kind="gallery", parameters={}, actor=actor, label=label, target_key=target_key)
 
 
 def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
     gallery_recheck()
+    starts = []
     # Merges, deletions and archiving need no new embeddings: rows go with their faces
     # and the search reads identities through them.
-    if reason in ("decided", "imported") and queue_reachable():
-        gallery_sync_start()
+    if reason in ("decided", "imported"):
+        starts.append(gallery_sync_start)
+    # New pending crops, and decisions (which move identity cores), are scored again.
+    if reason in ("decided", "imported", "pending") and settings.FACESITE_REVIEW_ASSIST != "off":
+        starts.append(review_assist_start)
+    # One look at Redis for both: a decision pays for it.
+    if starts and queue_reachable():
+        for start in starts:
+            start()
 
 
 def faces_moved_receiver(sender, face_ids: list[int], **kwargs) -> None:

@@ -30,6 +30,7 @@ def test_pipeline_and_recognition_register_their_kinds_on_their_queues():
         "evaluate": "train",
         "gallery": "process",
         "lookalikes": "process",
+        "review_assist": "process",
     }
 
 

@@ -73,3 +73,19 @@ def test_a_deciding_vote_adds_the_decision_and_the_identity_recount(db):
     # event, and after the commit a transaction (2) locking, counting and updating the
     # identity.
     assert deciding_queries <= 17
+
+
+def test_assistance_costs_no_extra_query_when_every_face_is_scored(db, settings):
+    from identities.models import FaceAssessment
+    from tests.review.assessments import assess
+
+    settings.FACESITE_REVIEW_ASSIST = "off"
+    make_identities_with_faces(2, faces_each=30)
+    without = queries_for_fetch_and_vote("first", position=0)
+    for number, face in enumerate(Face.objects.pending().exclude(assessment__isnull=False)):
+        assess(face, list(FaceAssessment.BAND_RANKS)[number % 4], blind=number % 7 == 0)
+    # Each votes on a crop "likely not a face" (shown first) that nobody voted on, so
+    # that the vote decides nothing, as without assistance.
+    for mode, position in (("suggest", 0), ("trust", 1)):
+        settings.FACESITE_REVIEW_ASSIST = mode
+        assert queries_for_fetch_and_vote(f"reviewer-{mode}", position=position) == without
