@@ -27,7 +27,7 @@ def scrape(admin_web) -> JobRun:
     form = {"names": "Jane Doe", "per_identity": 100, "provider": "local", "detector": "haar"}
     assert admin_web.post(reverse("scrape_start"), form).status_code == 302
     burst_work("scrape")
-    return JobRun.objects.get()
+    return JobRun.objects.get(kind="scrape")
 
 
 def test_the_browser_does_not_load_what_the_page_asks_of_another_host(
