@@ -82,7 +82,7 @@ def test_assistance_costs_no_extra_query_when_every_face_is_scored(db, settings)
     settings.FACESITE_REVIEW_ASSIST = "off"
     make_identities_with_faces(2, faces_each=30)
     without = queries_for_fetch_and_vote("first", position=0)
-    for number, face in enumerate(Face.objects.pending().exclude(assessment__isnull=False)):
+    for number, face in enumerate(Face.objects.pending().exclude(assessment__isnull=False).order_by("pk")):
         assess(face, list(FaceAssessment.BAND_RANKS)[number % 4], blind=number % 7 == 0)
     # Each votes on a crop "likely not a face" (shown first) that nobody voted on, so
     # that the vote decides nothing, as without assistance.
