@@ -166,7 +166,8 @@ def gallery_threshold_rule(embedder: str = EMBEDDER) -> GalleryThreshold:
     named, confident, measured = impostor_bars(
         model, identities=identities, faces=faces, far=far, floor=floor
     )
-    size = f"{identities:,} {'person' if identities == 1 else 'people'} and {faces:,} faces"
+    people = "person" if identities == 1 else "people"
+    size = f"{identities:,} {people} and {faces:,} face{'' if faces == 1 else 's'}"
     if measured >= floor:
         rule = (
             f"A stranger's best match among {size} reaches {measured:.2f} at most {far:.1%} of the time "

@@ -70,7 +70,7 @@ def test_one_identity_already_has_a_threshold_and_the_rule_says_what_set_it():
 
     assert rule.named >= verification_threshold()
     assert rule.confident > rule.named
-    assert "1 person and 1 faces" in rule.rule or "1 person and 1 face" in rule.rule
+    assert "among 1 person and 1 face reaches" in rule.rule or "Among only 1 person and 1 face a" in rule.rule
 
 
 def test_the_threshold_rises_with_the_gallerys_size():
