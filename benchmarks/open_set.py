@@ -70,9 +70,8 @@ def celeba_embed(images: Path) -> Faces:
     """The largest face of each CelebA photo that has one (step 1)."""
     from PIL import Image
 
-    from pipeline.quality import face_quality
     from recognition.embedders.facenet import facenet_embedder
-    from recognition.services.uploads import photo_faces
+    from recognition.services.uploads import photo_face_quality, photo_faces
 
     embedder = facenet_embedder()
     chips, rows, missed = [], [], 0
@@ -87,8 +86,7 @@ def celeba_embed(images: Path) -> Faces:
                 missed += 1
                 continue
             face = faces[0]
-            region = pixels[face.top : face.top + face.height, face.left : face.left + face.width]
-            quality = face_quality(region, size=min(face.width, face.height), confidence=face.confidence)
+            quality = photo_face_quality(pixels, face)
             chips.append(embedder.chip(pixels, face))
             rows.append((label, quality.size, quality.confidence or 1.0, quality.sharpness))
     vectors = np.concatenate([embedder.embed_chips(chips[i : i + 64]) for i in range(0, len(chips), 64)])
@@ -113,13 +111,11 @@ def lfw_faces(lfw: Path, cache: Path | None, folds: range) -> Faces:
     LFW's faces are 150x150 crops centred on their person: their quality is taken as fine.
     """
     from recognition.ml.lfw import lfw_pairs_read
-    from recognition.services.lfw import lfw_paths_embed
+    from recognition.services.lfw import lfw_people_embed
 
     pairs = [pair for pair in lfw_pairs_read(lfw / "pairs.txt") if pair.fold in folds]
-    paths = sorted({path for pair in pairs for path in (pair.first, pair.second)})
-    vectors = lfw_paths_embed(lfw / "lfw", paths, cache_file=cache)
-    _, labels = np.unique([path.split("/")[0] for path in paths], return_inverse=True)
-    count = len(paths)
+    vectors, labels = lfw_people_embed(lfw / "lfw", pairs, cache_file=cache)
+    count = len(labels)
     return Faces(vectors, labels, np.full(count, 100.0), np.ones(count), np.full(count, 100.0))
 
 
@@ -130,13 +126,11 @@ class Run:
     identities: int
     faces: int
     # Per probe: enrolled (True) or a stranger; its best and second identity scores;
-    # whether the best is its own identity; the best identity's faces that reach the
-    # 1:1 threshold; whether its quality lets it be judged.
+    # whether the best is its own identity; whether its quality lets it be judged.
     enrolled: np.ndarray
     best: np.ndarray
     second: np.ndarray
     right: np.ndarray
-    agreeing: np.ndarray
     judgeable: np.ndarray
     # The threshold before the impostor model: estimated on the gallery's own faces.
     before: float
@@ -145,8 +139,8 @@ class Run:
 def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int, seed: int) -> Run:
     """Enrol `enrolment` photos of each of `people` (the rest of their photos are probes);
     `strangers` are probes of people never enrolled."""
-    from pipeline.quality import JUDGE_MIN_SHARPNESS, JUDGE_MIN_SIZE
-    from recognition.gallery.index import GalleryMatrix
+    from pipeline.quality import FaceQuality
+    from recognition.gallery.index import GalleryMatrix, identity_scores
     from recognition.gallery.thresholds import open_set_threshold, verification_threshold
 
     generator = np.random.default_rng(seed)
@@ -164,17 +158,10 @@ def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int,
         )
     )
     enrolled = np.r_[np.ones(int(probes.sum()), bool), np.zeros(len(strangers.labels), bool)]
-    similarities = both.vectors @ matrix.vectors.T
-    scores = np.maximum.reduceat(similarities, matrix.group_starts, axis=1)
+    scores = identity_scores(matrix, both.vectors)
     ranked = np.sort(scores, axis=1)
-    top = scores.argmax(axis=1)
-    top_label = matrix.group_identity_ids[top]
-    agreeing = np.array(
-        [
-            int((similarities[row, matrix.identity_ids == label] >= verification_threshold()).sum())
-            for row, label in enumerate(top_label)
-        ]
-    )
+    top_label = matrix.group_identity_ids[scores.argmax(axis=1)]
+    qualities = zip(both.size, both.confidence, both.sharpness, strict=True)
     return Run(
         identities=len(people),
         faces=int(gallery.sum()),
@@ -182,8 +169,7 @@ def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int,
         best=ranked[:, -1],
         second=ranked[:, -2] if scores.shape[1] > 1 else np.full(len(scores), -1.0),
         right=enrolled & (top_label == both.labels),
-        agreeing=agreeing,
-        judgeable=(both.size >= JUDGE_MIN_SIZE) & (both.sharpness >= JUDGE_MIN_SHARPNESS),
+        judgeable=np.array([not FaceQuality(int(size), *rest).problem for size, *rest in qualities]),
         before=max(open_set_threshold(matrix, far=FAR) or 0.0, verification_threshold()),
     )
 

@@ -70,11 +70,6 @@ class ImpostorModel:
         """The independent comparisons a gallery of these identities and faces amounts to."""
         return max(identities, 1) + self.extra_face * max(faces - identities, 0)
 
-    def stranger_named(self, score: float, *, identities: int, faces: int) -> float:
-        """How often a stranger's best match over such a gallery reaches `score`."""
-        chances = self.chances(identities=identities, faces=faces)
-        return -math.expm1(chances * math.log1p(-min(self.tail(score), 1 - 1e-12)))
-
     def threshold(self, *, identities: int, faces: int, far: float) -> float:
         """The score a stranger's best match over such a gallery reaches at most `far` of the time."""
         chances = self.chances(identities=identities, faces=faces)

@@ -69,6 +69,17 @@ def lfw_paths_embed(
     return np.stack([cached[path] for path in paths])
 
 
+def lfw_people_embed(
+    images_dir: Path, pairs: list, *, detector_name: str = "mtcnn", cache_file: Path | None = None, log=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(embeddings, person index) of every image these LFW pairs name, each once, as
+    lfw_paths_embed embeds them; people numbered in name order."""
+    paths = sorted({path for pair in pairs for path in (pair.first, pair.second)})
+    vectors = lfw_paths_embed(images_dir, paths, detector_name=detector_name, cache_file=cache_file, log=log)
+    _, labels = np.unique([path.split("/")[0] for path in paths], return_inverse=True)
+    return vectors, labels
+
+
 def _chip_description(embedder, detector_name: str, detector) -> str:
     box = getattr(detector, "box_refinement", "box as found")
     return f"{detector_name} {box} margin {embedder.margin}"

@@ -1,6 +1,5 @@
 from pathlib import Path
 
-import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from facesite.errors import FacesiteError
@@ -27,19 +26,19 @@ class Command(BaseCommand):
         from recognition.embedders.facenet import FaceNetEmbedder
         from recognition.ml.impostors import measure
         from recognition.ml.lfw import lfw_pairs_read
-        from recognition.services.lfw import lfw_paths_embed
+        from recognition.services.lfw import lfw_people_embed
 
         output = output or FaceNetEmbedder.impostor_model_file
         try:
-            pairs = lfw_pairs_read(pairs_file, limit_folds=folds)
-            paths = sorted({path for pair in pairs for path in (pair.first, pair.second)})
-            vectors = lfw_paths_embed(
-                images_dir, paths, detector_name=RECOGNITION_DETECTOR, cache_file=cache, log=self.stdout.write
+            vectors, labels = lfw_people_embed(
+                images_dir,
+                lfw_pairs_read(pairs_file, limit_folds=folds),
+                detector_name=RECOGNITION_DETECTOR,
+                cache_file=cache,
+                log=self.stdout.write,
             )
         except FacesiteError as error:
             raise CommandError(str(error)) from None
-        people = [path.split("/")[0] for path in paths]
-        _, labels = np.unique(people, return_inverse=True)
         model = measure(
             vectors, labels, source=f"LFW view 2, the people of folds 1-{folds}, {RECOGNITION_DETECTOR} chips"
         )
