@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.quality import JUDGE_MIN_SHARPNESS, JUDGE_MIN_SIZE
+from recognition.ml.scores import l2_normalise
 
 # An identity's core is its approved faces once it has this many; before that, the
 # dominant cluster of its own crops (most photos found for a name show that person).
@@ -74,10 +75,6 @@ class CropsAssessment:
     bands: np.ndarray  # BAND_*
 
 
-def unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-10)
-
-
 def dominant_cluster_core(vectors: np.ndarray, threshold: float, seed: int = 0) -> np.ndarray:
     """The unit mean of the largest group of mutually similar crops of one identity.
 
@@ -88,18 +85,18 @@ def dominant_cluster_core(vectors: np.ndarray, threshold: float, seed: int = 0) 
        core becomes their mean; a core whose members vanish keeps the last one.
     """
     if len(vectors) <= 2:
-        return unit(vectors.mean(axis=0))
+        return l2_normalise(vectors.mean(axis=0))
     generator = np.random.default_rng(seed)
     sample = vectors
     if len(vectors) > CLUSTER_SEED_SAMPLE:
         sample = vectors[generator.choice(len(vectors), CLUSTER_SEED_SAMPLE, replace=False)]
     neighbours = (sample @ vectors.T) >= threshold
-    core = unit(vectors[neighbours[neighbours.sum(axis=1).argmax()]].mean(axis=0))
+    core = l2_normalise(vectors[neighbours[neighbours.sum(axis=1).argmax()]].mean(axis=0))
     for _ in range(2):
         members = vectors @ core >= threshold
         if not members.any():
             break
-        core = unit(vectors[members].mean(axis=0))
+        core = l2_normalise(vectors[members].mean(axis=0))
     return core
 
 
@@ -146,7 +143,7 @@ def crops_assess(
        rest need a look.
     NaN confidences (detectors without one) count as confident.
     """
-    vectors = unit(np.asarray(vectors, dtype=np.float32))
+    vectors = l2_normalise(np.asarray(vectors, dtype=np.float32))
     cores, sources = identity_cores_for(identity_ids, vectors, approved_cores or {}, bars.verification)
     for identity_id, core in (other_cores or {}).items():
         cores.setdefault(int(identity_id), core)

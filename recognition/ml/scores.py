@@ -28,7 +28,8 @@ def top_matches(classes: list[dict], scores: np.ndarray, k: int = TOP_K) -> list
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    """Each vector (the last axis) scaled to unit length; a zero vector stays zero."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-10)
 
 

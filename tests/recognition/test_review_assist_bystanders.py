@@ -3,16 +3,17 @@ to the identity's core can be that person; the others are bystanders, likely ano
 
 import numpy as np
 
-from recognition.gallery.assist import AssistBars, crops_assess, unit
+from recognition.gallery.assist import AssistBars, crops_assess
+from recognition.ml.scores import l2_normalise
 
 
 def test_only_the_best_crop_of_a_photo_is_the_person():
     generator = np.random.default_rng(0)
-    person = unit(generator.normal(size=64))
+    person = l2_normalise(generator.normal(size=64))
     # Five photos of the person (slightly varied), the last one also showing a second
     # face close enough to pass the bars on its own.
-    vectors = unit(person + 0.05 * generator.normal(size=(6, 64)))
-    vectors[5] = unit(person + 0.15 * generator.normal(size=64))
+    vectors = l2_normalise(person + 0.05 * generator.normal(size=(6, 64)))
+    vectors[5] = l2_normalise(person + 0.15 * generator.normal(size=64))
     assessment = crops_assess(
         vectors=vectors,
         identity_ids=np.zeros(6, int),
@@ -30,8 +31,8 @@ def test_only_the_best_crop_of_a_photo_is_the_person():
 
 def test_the_same_photo_under_two_identities_is_one_person_each():
     generator = np.random.default_rng(1)
-    people = unit(generator.normal(size=(2, 64)))
-    vectors = unit(np.repeat(people, 4, axis=0) + 0.05 * generator.normal(size=(8, 64)))
+    people = l2_normalise(generator.normal(size=(2, 64)))
+    vectors = l2_normalise(np.repeat(people, 4, axis=0) + 0.05 * generator.normal(size=(8, 64)))
     # The group photo (photo 9) holds both people and was gathered for each of them.
     vectors = np.vstack([vectors, people[0], people[1]])
     assessment = crops_assess(
