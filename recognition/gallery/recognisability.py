@@ -137,8 +137,9 @@ class Recognisability:
 
 
 def _approved_vectors(identity_id: int, embedder: str) -> tuple[list[int], np.ndarray]:
-    """The face ids and rows of the identity's approved faces, read from the database:
-    the matrix keeps no face ids."""
+    """The face ids and rows of the identity's approved faces, read from the database in
+    face id order (the in-memory matrix holds them too, in load order; see the note on
+    issue 12)."""
     rows = list(
         FaceEmbedding.objects.filter(
             embedder=embedder, face__identity_id=identity_id, face__status=Face.Status.APPROVED
