@@ -290,7 +290,8 @@ class FaceAssessment(models.Model):
     "review_assist" job so the review queue can order and filter by it.
 
     The crop's embedding is kept here, not in the gallery (FaceEmbedding holds approved
-    faces only), so a changed identity core rescores crops without embedding them again.
+    faces only), so a changed identity core rescores crops without embedding them again,
+    and an approved crop's gallery row is a copy of it (recognition.gallery.sync).
     """
 
     class Band(models.TextChoices):
@@ -305,6 +306,10 @@ class FaceAssessment(models.Model):
     face = models.OneToOneField(Face, on_delete=models.CASCADE, primary_key=True, related_name="assessment")
     embedder = models.CharField(max_length=32)
     vector = models.BinaryField()
+    # The crop's storage name when it was embedded: storage is content-addressed, so while
+    # it is still the face's, the vector is still the crop's, and the gallery job takes it
+    # instead of embedding the crop again once the face is approved.
+    crop_file = models.CharField(max_length=255, blank=True)
     band = models.CharField(max_length=8, choices=Band.choices)
     # BAND_RANKS[band], except a blind check's, which is ranked as "needs a look" so its
     # place on the page does not give its band away.

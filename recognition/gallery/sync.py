@@ -5,8 +5,9 @@
 2. `faces_changed_receiver` (connected in recognition/apps.py) makes this process's next
    search look again, and for decisions and imports queues the gallery job.
 3. The job (recognition/tasks.py, kind "gallery") runs `gallery_sync`: it deletes rows of
-   faces no longer approved and embeds approved faces that have none, for FaceNet and
-   the active model's embedder (gallery.policy).
+   faces no longer approved and gives approved faces that have none one, for FaceNet and
+   the active model's embedder (gallery.policy): the vector review assistance made of
+   the crop while it was pending, where there is one, else a new embedding.
 4. Every process's next search (gallery.cache) finds the new rows within a second.
 
 Faces moved to another identity keep their vectors (the crop is the same), but a row
@@ -24,7 +25,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from identities.images import stored_image_rgb
-from identities.models import Face
+from identities.models import Face, FaceAssessment
 from pipeline.models import JobRun
 from pipeline.services import job_start
 from recognition.embedders.base import Embedder
@@ -60,18 +61,40 @@ def crop_read(face: Face) -> np.ndarray | None:
         return None
 
 
-def _batch_embed(faces: list[Face], embedder: Embedder) -> tuple[int, list[int]]:
-    """Embed and store one batch; returns how many were stored and the unreadable ids."""
-    crops = {face.pk: crop_read(face) for face in faces}
-    readable = [face for face in faces if crops[face.pk] is not None]
-    vectors = embedder.embed_crops([crops[face.pk] for face in readable], readable)
+def assessed_vectors(faces: list[Face], embedder: str) -> dict[int, bytes]:
+    """The vectors review assistance stored for these faces while they were pending
+    (FaceAssessment), where this embedder made them from the crop the face still has:
+    the same network on the same crop gives the same vector, so it is not run twice."""
+    crop_files = {face.pk: face.file for face in faces}
+    rows = FaceAssessment.objects.filter(face_id__in=crop_files, embedder=embedder)
+    return {
+        face_id: bytes(vector)
+        for face_id, crop_file, vector in rows.values_list("face_id", "crop_file", "vector")
+        if crop_file == crop_files[face_id]
+    }
+
+
+def _batch_embed(faces: list[Face], embedder: Embedder) -> tuple[int, int, list[int]]:
+    """Store one batch's rows, embedding only the crops with no vector from review
+    assistance; returns how many were embedded, how many were taken from review
+    assistance, and the unreadable ids."""
+    assessed = assessed_vectors(faces, embedder.name)
+    crops = {face.pk: crop_read(face) for face in faces if face.pk not in assessed}
+    readable = [face for face in faces if crops.get(face.pk) is not None]
     rows = [
-        FaceEmbedding(face=face, embedder=embedder.name, vector=vector.astype(np.float32).tobytes())
-        for face, vector in zip(readable, vectors, strict=True)
+        FaceEmbedding(face_id=face_id, embedder=embedder.name, vector=vector)
+        for face_id, vector in assessed.items()
     ]
+    if readable:
+        vectors = embedder.embed_crops([crops[face.pk] for face in readable], readable)
+        rows += [
+            FaceEmbedding(face=face, embedder=embedder.name, vector=vector.astype(np.float32).tobytes())
+            for face, vector in zip(readable, vectors, strict=True)
+        ]
     # Another run may have embedded some of these meanwhile; the unique constraint keeps one.
     FaceEmbedding.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows), [face.pk for face in faces if crops[face.pk] is None]
+    unreadable = [face_id for face_id, crop in crops.items() if crop is None]
+    return len(readable), len(assessed), unreadable
 
 
 def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
@@ -80,8 +103,10 @@ def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
     1. Delete embeddings of faces that are no longer approved (a deleted face takes its
        rows with it; a merged face keeps its row, since the identity is read through it).
     2. For each embedder kept (sync_embedders: FaceNet, then the active model's if the
-       gallery searches with it), embed the approved faces that have no row of it, a
-       batch at a time, reading their stored crops.
+       gallery searches with it), give the approved faces that have no row of it one, a
+       batch at a time: review assistance's vector of the same crop where it has one
+       (assessed_vectors), else one embedded from the stored crop; the summary counts
+       them as "from_review" and "embedded".
     3. Repeat until a pass finds nothing to do, so faces decided while the job ran are
        not left for a later change to pick up. Unreadable crops are skipped (and logged)
        for the rest of this run.
@@ -90,7 +115,7 @@ def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
     the run and named in the summary's "model_error"; FaceNet's rows are still kept up to
     date, and the search goes on using them, since the model's rows stay incomplete.
     """
-    summary = {"embedded": 0, "removed": 0, "unreadable": 0}
+    summary = {"embedded": 0, "from_review": 0, "removed": 0, "unreadable": 0}
     embedders = sync_embedders()
     skipped: set[int] = set()
     while True:
@@ -119,9 +144,10 @@ def _pending_embed(embedder: Embedder, skipped: set[int], summary: dict, progres
         progress.step(f"Embedding {total} approved faces ({embedder.label})")
     done = 0
     while total and (batch := list(pending.exclude(pk__in=skipped)[:batch_size])):
-        stored, unreadable = _batch_embed(batch, embedder)
+        embedded, reused, unreadable = _batch_embed(batch, embedder)
         skipped.update(unreadable)
-        summary["embedded"] += stored
+        summary["embedded"] += embedded
+        summary["from_review"] += reused
         summary["unreadable"] += len(unreadable)
         done += len(batch)
         if progress is not None:

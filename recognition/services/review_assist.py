@@ -59,6 +59,7 @@ def crops_embed(faces: list[Face], embedder, now) -> list[int]:
             face=face,
             embedder=embedder.name,
             vector=vector.astype(np.float32).tobytes(),
+            crop_file=face.file,
             band=FaceAssessment.Band.LOOK,
             rank=FaceAssessment.BAND_RANKS[FaceAssessment.Band.LOOK],
             core_score=0.0,

@@ -96,7 +96,7 @@ def test_an_unreadable_crop_is_skipped_and_counted_without_stopping_the_rest():
 
     summary = gallery_sync()
 
-    assert summary == {"embedded": 1, "removed": 0, "unreadable": 1}
+    assert summary == {"embedded": 1, "from_review": 0, "removed": 0, "unreadable": 1}
     assert embedded_face_ids() == {good.pk}
 
 
