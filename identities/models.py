@@ -314,7 +314,9 @@ class FaceAssessment(models.Model):
     # BAND_RANKS[band], except a blind check's, which is ranked as "needs a look" so its
     # place on the page does not give its band away.
     rank = models.PositiveSmallIntegerField()
-    # Cosine similarity to the identity's core; core_source says what the core was made of.
+    # Cosine similarity to the identity's core; core_source says what the core was made of,
+    # and is empty while the crop waits to be scored (just embedded, or its identity's
+    # faces changed by a merge or move since).
     core_score = models.FloatField()
     core_source = models.CharField(max_length=8, help_text="approved or cluster")
     # The nearest other identity and how far ahead of it the crop's own identity is.

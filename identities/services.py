@@ -395,7 +395,7 @@ def identity_merge(*, source: Identity, target: Identity, actor) -> IdentityMerg
             after={"target": _identity_snapshot(target), **asdict(report)},
         )
         _storage_files_delete_after_commit(dropped_files)
-        faces_changed_on_commit("merged")
+        faces_changed_on_commit("merged", identity_ids=[target.pk])
     return report
 
 
@@ -493,7 +493,7 @@ def faces_move(*, face_ids: Iterable[int], source: Identity, target: Identity, a
         source.update_face_counts()
         target.update_face_counts()
         faces_moved.send(sender=None, face_ids=[face.pk for face in faces])
-        faces_changed_on_commit("moved")
+        faces_changed_on_commit("moved", identity_ids=[source.pk, target.pk])
     return len(faces)
 
 

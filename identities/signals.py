@@ -4,7 +4,9 @@
 whose they are, has committed; the recognition app keeps its gallery in step with it.
 `reason` says what happened: "decided" (approved, rejected or overridden), "imported"
 (faces stored already approved), "pending" (crops stored for review), "merged",
-"moved" (faces filed under another identity), "deleted" or "archived".
+"moved" (faces filed under another identity), "deleted" or "archived". Merges and moves
+also name, as `identity_ids`, the identities whose faces changed (the merge's target;
+the move's source and target).
 """
 
 from functools import partial
@@ -15,13 +17,14 @@ from django.dispatch import Signal
 faces_changed = Signal()
 
 
-def faces_changed_on_commit(reason: str) -> None:
+def faces_changed_on_commit(reason: str, identity_ids: list[int] | None = None) -> None:
     """Send faces_changed after the current transaction commits (at once outside one).
 
     Robust, so a listener that fails is logged and never fails the request or job
     whose change has already been saved.
     """
-    transaction.on_commit(partial(faces_changed.send_robust, sender=None, reason=reason), robust=True)
+    send = partial(faces_changed.send_robust, sender=None, reason=reason, identity_ids=identity_ids or [])
+    transaction.on_commit(send, robust=True)
 
 
 # Sent inside the transaction that moves faces from one identity to another, with the

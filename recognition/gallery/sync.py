@@ -3,7 +3,9 @@
 1. A review decision, an import of approved faces, a merge, deletion or archive commits
    and sends identities' `faces_changed` signal (identities.signals).
 2. `faces_changed_receiver` (connected in recognition/apps.py) makes this process's next
-   search look again, and for decisions and imports queues the gallery job.
+   search look again, and for decisions and imports queues the gallery job; with review
+   assistance on, it also queues the review_assist job, which for merges and moves
+   scores the identities' pending crops again (crops_score_again).
 3. The job (recognition/tasks.py, kind "gallery") runs `gallery_sync`: it deletes rows of
    faces no longer approved and gives approved faces that have none one, for FaceNet and
    the active model's embedder (gallery.policy): the vector review assistance made of
@@ -18,6 +20,7 @@ copy of the gallery reloads with the faces under their new identity.
 
 import logging
 import threading
+from collections.abc import Iterable
 
 import django_rq
 import numpy as np
@@ -184,20 +187,35 @@ def catch_up_job_start(kind: str, label: str, target_key: str, *, actor=None):
     return job_run
 
 
-def faces_changed_receiver(sender, reason: str = "", **kwargs) -> None:
+def faces_changed_receiver(sender, reason: str = "", identity_ids: Iterable[int] = (), **kwargs) -> None:
     gallery_recheck()
     starts = []
     # Merges, deletions and archiving need no new embeddings: rows go with their faces
     # and the search reads identities through them.
     if reason in ("decided", "imported"):
         starts.append(gallery_sync_start)
+    assisted = settings.FACESITE_REVIEW_ASSIST != "off"
+    # A merge or move changes which approved faces the identities' cores are made of
+    # (a merge also whose crops are whose), so their pending crops are scored again.
+    if reason in ("merged", "moved") and assisted:
+        crops_score_again(identity_ids)
     # New pending crops, and decisions (which move identity cores), are scored again.
-    if reason in ("decided", "imported", "pending") and settings.FACESITE_REVIEW_ASSIST != "off":
+    if reason in ("decided", "imported", "pending", "merged", "moved") and assisted:
         starts.append(review_assist_start)
     # One look at Redis for both: a decision pays for it.
     if starts and queue_reachable():
         for start in starts:
             start()
+
+
+def crops_score_again(identity_ids: Iterable[int]) -> int:
+    """Mark these identities' pending crops as not scored, as a newly embedded crop is
+    (an empty core_source), so that the next review assistance run scores them again;
+    their bands stay as they were until then. Returns how many were marked."""
+    pending = FaceAssessment.objects.filter(
+        face__identity_id__in=identity_ids, face__status=Face.Status.PENDING
+    )
+    return pending.exclude(core_source="").update(core_source="")
 
 
 def faces_moved_receiver(sender, face_ids: list[int], **kwargs) -> None:

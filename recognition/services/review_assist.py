@@ -1,8 +1,8 @@
 """Review assistance's job: embed pending crops, score them against their identity's core,
 band them, and (in trust mode) reject the crops that are likely not a face.
 
-Runs as the "review_assist" job (recognition/tasks.py), queued with the gallery job after
-imports, scrapes and decisions (recognition.gallery.sync.faces_changed_receiver); never
+Runs as the "review_assist" job (recognition/tasks.py), queued after imports, scrapes,
+decisions, merges and moves (recognition.gallery.sync.faces_changed_receiver); never
 while a request waits. The verdicts go to identities' FaceAssessment, which the review
 queue reads; the crops' embeddings stay there too, out of the approved gallery.
 """
@@ -151,8 +151,10 @@ def review_assist_run(*, progress=None, batch_size: int = ASSIST_BATCH) -> dict:
     1. Note when the last run scored (the newest computed_at).
     2. Embed the pending crops that have no assessment, a batch at a time (FaceNet, from
        their stored crops); unreadable crops are skipped and logged for this run.
-    3. Rescore the identities of those crops and of faces decided since the last run
-       (their approved core, their crops or their bystanders may have changed).
+    3. Rescore the identities of the pending crops not scored yet (those just embedded,
+       and those a merge or move marked: recognition.gallery.sync.crops_score_again)
+       and of faces decided since the last run (their approved core, their crops or
+       their bystanders may have changed).
     4. In trust mode, reject the crops likely not a face (not_faces_reject).
     """
     from recognition.embedders.facenet import facenet_embedder
@@ -161,19 +163,20 @@ def review_assist_run(*, progress=None, batch_size: int = ASSIST_BATCH) -> dict:
     last_run = FaceAssessment.objects.aggregate(last=Max("computed_at"))["last"]
     summary = {"embedded": 0, "unreadable": 0, "scored": 0, "rejected": 0}
     pending = Face.objects.pending().filter(assessment__isnull=True).order_by("pk")
-    total, skipped, touched = pending.count(), set(), set()
+    total, skipped = pending.count(), set()
     if progress is not None:
         progress.step(f"Embedding {total} pending crops")
     while batch := list(pending.exclude(pk__in=skipped)[:batch_size]):
         unreadable = crops_embed(batch, facenet_embedder(), now)
         skipped.update(unreadable)
-        touched.update(face.identity_id for face in batch)
         summary["embedded"] += len(batch) - len(unreadable)
         summary["unreadable"] += len(unreadable)
         if progress is not None:
             progress.advance(
                 summary["embedded"] + summary["unreadable"], max(total, 1), summary=dict(summary)
             )
+    unscored = FaceAssessment.objects.filter(face__status=Face.Status.PENDING, core_source="")
+    touched = set(unscored.values_list("face__identity_id", flat=True).distinct())
     if last_run is not None:
         decided = Face.objects.filter(decided_at__gte=last_run).values_list("identity_id", flat=True)
         touched.update(decided.distinct())
