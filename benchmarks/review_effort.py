@@ -191,7 +191,10 @@ def scoring_time(face_total: int, faces: dict) -> None:
        of 20 (5 photos of 4 faces each), whose assessments hold the CelebA set's real vectors
        (repeated); time identities_assess, the job's step after embedding: read the vectors,
        cores, scores, bands, and the bulk update.
-    2. Embedding: FaceNet on 128 chips (random pixels: its time does not depend on them) in the
+    2. The gallery: approve every crop and time gallery_sync, which takes each crop's
+       vector from its assessment (the rows have no image files, so any crop it tried to
+       embed would count as unreadable).
+    3. Embedding: FaceNet on 128 chips (random pixels: its time does not depend on them) in the
        job's batches of 64, extrapolated to
        face_total; the embedder cannot be sped up here, only batched.
     """
@@ -200,6 +203,7 @@ def scoring_time(face_total: int, faces: dict) -> None:
     from django.utils import timezone
 
     from identities.models import Face, FaceAssessment, Identity
+    from recognition.gallery.sync import gallery_sync
     from recognition.services.review_assist import identities_assess
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -213,10 +217,10 @@ def scoring_time(face_total: int, faces: dict) -> None:
         (
             FaceAssessment(
                 face_id=face_id, embedder="facenet", vector=vectors[index % len(vectors)].tobytes(),
-                band="look", rank=2, core_score=0.0, core_source="", size=100, confidence=0.9,
-                sharpness=100.0, computed_at=now,
+                crop_file=crop_file, band="look", rank=2, core_score=0.0, core_source="", size=100,
+                confidence=0.9, sharpness=100.0, computed_at=now,
             )
-            for index, face_id in enumerate(Face.objects.values_list("pk", flat=True))
+            for index, (face_id, crop_file) in enumerate(Face.objects.values_list("pk", "file"))
         ),
         batch_size=2000,
     )  # fmt: skip
@@ -225,6 +229,15 @@ def scoring_time(face_total: int, faces: dict) -> None:
     print(
         f"Scoring {scored:,} new crops of {len(identities):,} identities (SQLite): "
         f"{time.perf_counter() - started:.1f} s"
+    )
+
+    Face.objects.update(status="approved", decided_at=now)
+    started = time.perf_counter()
+    summary = gallery_sync()
+    print(
+        f"Gallery rows for the {face_total:,} crops once approved: {time.perf_counter() - started:.1f} s, "
+        f"{summary['from_review']:,} vectors taken from review assistance, {summary['embedded']} embedded, "
+        f"{summary['unreadable']} unreadable"
     )
 
     from recognition.embedders.facenet import facenet_embedder
@@ -238,7 +251,8 @@ def scoring_time(face_total: int, faces: dict) -> None:
     per_chip = (time.perf_counter() - started) / len(chips)
     print(
         f"FaceNet embedding: {1000 * per_chip:.0f} ms a crop in batches of 64, "
-        f"so {face_total:,} crops take about {per_chip * face_total:.0f} s on this machine"
+        f"so {face_total:,} crops take about {per_chip * face_total:.0f} s on this machine; paid once "
+        "per crop, shared with the gallery, which would embed every approved crop anyway"
     )
 
 
