@@ -14,8 +14,9 @@ Usage: .venv/bin/python benchmarks/review_effort.py [--noise 0.15] [--error 0.02
    the one the picture is of). A crop is unlabelled, and left out of precision and
    recall, when its photo's second-largest face is at least AMBIGUOUS_SIZE of the
    largest (then "largest" does not say which face the label means).
-4. Score every crop with the review assistance's own arithmetic
-   (recognition.gallery.assist.identity_assess) and print the bands alone.
+4. Score every crop with the review assistance's own arithmetic and bars
+   (recognition.gallery.assist.crops_assess, recognition.services.review_assist.
+   review_assist_bars) and print the bands alone.
 5. Simulate reviewers who follow the page, each judgement wrong `--error` of the time,
    under off (today), suggest and trust, and print human decisions per crop and the
    precision and recall of the approved faces.
@@ -268,8 +269,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work_dir:
         django_setup(sqlite_url(Path(work_dir)), Path(work_dir), migrate=False)
         faces = faces_detect_and_embed(arguments.data_dir / "celeba_subset" / "images", arguments.cache)
-        from recognition.gallery.assist import AssistBars, crops_assess, is_blind_check
-        from recognition.gallery.thresholds import verification_threshold
+        from recognition.gallery.assist import crops_assess, is_blind_check
+        from recognition.services.review_assist import review_assist_bars
 
         crops = noisy_set(faces, arguments.noise, arguments.seed)
         rows, truth = crops["row"], crops["truth"]
@@ -281,7 +282,8 @@ def main() -> None:
             f"{AMBIGUOUS_SIZE:.0%}); "
             f"{photos_without_face} of {len(faces['photo_labels'])} photos had no face found, so no crop."
         )
-        bars = AssistBars(verification=verification_threshold())
+        # Every identity's crops are scored at once, so each crop is compared with every other core.
+        bars = review_assist_bars(compared=len(np.unique(crops["identity"])) - 1)
         started = time.perf_counter()
         assessment = crops_assess(
             vectors=faces["vector"][rows],
@@ -294,7 +296,8 @@ def main() -> None:
         )
         print(
             f"Scored {len(rows)} crops in {time.perf_counter() - started:.2f} s "
-            f"(bars: likely >= {bars.likely:.2f} and margin >= {bars.margin:.2f}, other < {bars.other:.2f})"
+            f"(bars: likely >= {bars.likely:.3f}, other < {bars.other:.3f}, a lookalike claims at "
+            f">= {bars.lookalike:.3f})"
         )
         bands = assessment.bands
         print("\nBands alone, no human:")

@@ -333,10 +333,11 @@ class FaceAssessment(models.Model):
     # A likely-right crop sent through ordinary review with no band shown, to measure the band.
     blind_check = models.BooleanField(default=False)
     # The bars the band was cut with (recognition's AssistBars: core score for "likely",
-    # core score under which "another person", margin ahead of the lookalike), shown on the page.
+    # core score under which "another person", another identity's core score at which it
+    # claims the crop), shown on the page.
     likely_bar = models.FloatField(default=0.0)
     other_bar = models.FloatField(default=0.0)
-    margin_bar = models.FloatField(default=0.0)
+    lookalike_bar = models.FloatField(default=0.0)
     computed_at = models.DateTimeField()
 
     class Meta:

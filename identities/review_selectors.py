@@ -1,8 +1,9 @@
 """Reads for the review pages: reference strips, filter menus, admin batches, conflicts, votes."""
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from identities.models import Face, Identity, ReviewLease, ReviewVote, SourceImage
+from identities.models import Face, FaceAssessment, Identity, ReviewLease, ReviewVote, SourceImage
 from identities.review_services import BATCH_SIZE
 
 REFERENCE_FACES = 12
@@ -103,6 +104,23 @@ def review_assist_attach(faces: list[Face], *, mode: str) -> dict | None:
             bars = {
                 "likely": assessment.likely_bar,
                 "other": assessment.other_bar,
-                "margin": assessment.margin_bar,
+                "lookalike": assessment.lookalike_bar,
+                "rule": review_assist_rule(assessment),
             }
     return bars
+
+
+def review_assist_rule(assessment: FaceAssessment) -> str:
+    """The bars a crop's band was cut with, and where each comes from, in plain words
+    (recognition.gallery.assist.AssistBars.derive)."""
+    far = f"{100 * settings.FACESITE_OPEN_SET_FAR:g}%"
+    return (
+        f"Likely this person: at least {assessment.likely_bar:.2f} to the identity's core, a score a "
+        f"stranger's photo reaches against one person at most {far} of the time (the embedder's "
+        "impostor model; never below the 1:1 threshold), and no other identity claims it. "
+        f"Likely another person: below {assessment.other_bar:.2f}, the 1:1 threshold under which two "
+        "faces are judged different people; a second face of the same photo; or claimed by another "
+        f"identity whose core scores at least {assessment.lookalike_bar:.2f}, which a stranger's best "
+        f"match among all the identities compared reaches at most {far} of the time, and more than "
+        "its own. Likely not a face: too small, blurred or a weak detection. Needs a look: the rest."
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.quality import JUDGE_MIN_SHARPNESS, JUDGE_MIN_SIZE
+from recognition.ml.impostors import ImpostorModel
 from recognition.ml.scores import l2_normalise
 
 # An identity's core is its approved faces once it has this many; before that, the
@@ -37,30 +38,39 @@ BAND_LIKELY, BAND_LOOK, BAND_OTHER, BAND_NOT_FACE = "likely", "look", "other", "
 
 @dataclass(frozen=True)
 class AssistBars:
-    """The core scores that split crops into bands, derived from the 1:1 threshold.
+    """The scores that split crops into bands, derived from the embedder's calibration
+    (AssistBars.derive); any other bars only in tests."""
 
-    A core is the mean direction of many faces, so a face of that person sits closer to
-    it than to any single photo: the bars are offsets from the face-to-face threshold.
-    """
+    # A crop scoring at least this against its own identity's core is likely this person
+    # (unless another identity claims it)...
+    likely: float
+    # ...and below this it is likely another person.
+    other: float
+    # Another identity's core scoring at least this claims the crop: the crop "looks like" it.
+    lookalike: float
 
-    # Two photos of one person score at least this (recognition.gallery.thresholds).
-    verification: float
-    # A crop this far above the 1:1 threshold to its core is likely this person (with
-    # the margin below); the confident band (UNCERTAIN_BAND is 0.1) of the upload page.
-    likely_offset: float = 0.1
-    # A crop this far below the 1:1 threshold to its core is likely another person.
-    other_offset: float = 0.05
-    # Likely-right also needs the crop this much closer to its own core than to any
-    # other identity's; a lookalike this much closer than its own core makes it "other".
-    margin: float = 0.1
+    @classmethod
+    def derive(cls, model: ImpostorModel, *, verification: float, far: float, compared: int) -> "AssistBars":
+        """The bars for crops each compared with `compared` other identities' cores.
 
-    @property
-    def likely(self) -> float:
-        return self.verification + self.likely_offset
+        A core is the unit mean of several faces. A stranger's photo scores against it
+        about as it scores against one photo (averaging shrinks the faces' noise as fast
+        as the mean's length, so a unit mean is as spread as one face), while the
+        person's own photos score higher against it: a core counts as one comparison.
 
-    @property
-    def other(self) -> float:
-        return self.verification - self.other_offset
+        1. likely: the score a stranger's photo reaches against one identity (one
+           comparison) at most `far` of the time, by the impostor model.
+        2. other: the 1:1 threshold, below which two faces are judged different people.
+        3. lookalike: the score a stranger's best match among `compared` identities
+           (one comparison each) reaches at most `far` of the time: the open-set bar at
+           which recognition would name the crop as that identity, not chance.
+        None is below the 1:1 threshold.
+        """
+
+        def bar(identities: int) -> float:
+            return max(verification, model.threshold(identities=identities, faces=identities, far=far))
+
+        return cls(likely=bar(1), other=verification, lookalike=bar(max(compared, 1)))
 
 
 @dataclass
@@ -136,15 +146,18 @@ def crops_assess(
        most similar other core.
     3. One photo, one person: of an identity's crops from one photo, only the one that
        scores highest can be the person; the others are bystanders ("other").
-    4. Bands: a crop too small, too blurred or with a low detector confidence is likely
-       not a face; a bystander, a score under bars.other, or a lookalike bars.margin
+    4. Another identity claims a crop when its lookalike scores at least bars.lookalike.
+    5. Bands: a crop too small, too blurred or with a low detector confidence is likely
+       not a face; a bystander, a score under bars.other, or a claim by a lookalike
        closer than its own core is likely another person; a score at or above
-       bars.likely and bars.margin ahead of its lookalike is likely this person; the
-       rest need a look.
+       bars.likely with no claim is likely this person; the rest need a look (a
+       score between the bars, or a claim its own core still beats).
     NaN confidences (detectors without one) count as confident.
     """
     vectors = l2_normalise(np.asarray(vectors, dtype=np.float32))
-    cores, sources = identity_cores_for(identity_ids, vectors, approved_cores or {}, bars.verification)
+    # A dominant cluster's members are the crops its seed would verify as one person:
+    # the 1:1 threshold, which is bars.other.
+    cores, sources = identity_cores_for(identity_ids, vectors, approved_cores or {}, bars.other)
     for identity_id, core in (other_cores or {}).items():
         cores.setdefault(int(identity_id), core)
     core_ids = np.array(sorted(cores), dtype=np.int64)
@@ -160,15 +173,15 @@ def crops_assess(
     lookalike_ids = core_ids[lookalike_columns] if has_lookalike else np.full(len(rows), -1)
     bystanders = _bystanders(identity_ids, photo_ids, core_scores)
 
-    margins = core_scores - np.nan_to_num(lookalike_scores, nan=-1.0)
+    claimed = np.nan_to_num(lookalike_scores, nan=-1.0) >= bars.lookalike
     confidences = np.nan_to_num(np.asarray(confidences, dtype=np.float64), nan=1.0)
     not_face = (
         (np.asarray(sizes) < JUDGE_MIN_SIZE)
         | (np.asarray(sharpness) < JUDGE_MIN_SHARPNESS)
         | (confidences < NOT_FACE_CONFIDENCE)
     )
-    other = bystanders | (core_scores < bars.other) | (margins <= -bars.margin)
-    likely = (core_scores >= bars.likely) & (margins >= bars.margin)
+    other = bystanders | (core_scores < bars.other) | (claimed & (lookalike_scores > core_scores))
+    likely = (core_scores >= bars.likely) & ~claimed
     bands = np.where(
         not_face, BAND_NOT_FACE, np.where(other, BAND_OTHER, np.where(likely, BAND_LIKELY, BAND_LOOK))
     )

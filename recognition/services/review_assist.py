@@ -28,7 +28,7 @@ from recognition.gallery.assist import (
 from recognition.gallery.cache import EMBEDDER, gallery_matrix
 from recognition.gallery.index import identity_cores
 from recognition.gallery.sync import crop_read
-from recognition.gallery.thresholds import verification_threshold
+from recognition.gallery.thresholds import impostor_model, verification_threshold
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,15 @@ logger = logging.getLogger(__name__)
 ASSIST_BATCH = 64
 
 
-def review_assist_bars() -> AssistBars:
-    """The bands' bars, derived from FaceNet's 1:1 threshold (see AssistBars)."""
-    return AssistBars(verification=verification_threshold())
+def review_assist_bars(*, compared: int) -> AssistBars:
+    """The bands' bars for crops compared with this many other identities' cores, from
+    FaceNet's impostor model, FACESITE_OPEN_SET_FAR and its 1:1 threshold (AssistBars.derive)."""
+    return AssistBars.derive(
+        impostor_model(EMBEDDER),
+        verification=verification_threshold(),
+        far=settings.FACESITE_OPEN_SET_FAR,
+        compared=compared,
+    )
 
 
 def _crop_sharpness(crop: np.ndarray) -> float:
@@ -96,7 +102,10 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
     )
     if not rows:
         return 0
-    (approved_cores, approved_counts), bars = _approved_cores(), review_assist_bars()
+    approved_cores, approved_counts = _approved_cores()
+    # Each crop is compared with every core but its own: the scored identities' and the gallery's.
+    cored = {row.face.identity_id for row in rows} | set(approved_cores)
+    bars = review_assist_bars(compared=len(cored) - 1)
     # Its approved faces are an identity's core once there are CORE_MIN_APPROVED of them;
     # any identity's approved faces can be what a crop looks like.
     own_cores = {
@@ -116,7 +125,7 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
         other_cores=approved_cores,
     )
     for index, row in enumerate(rows):
-        row.likely_bar, row.other_bar, row.margin_bar = bars.likely, bars.other, bars.margin
+        row.likely_bar, row.other_bar, row.lookalike_bar = bars.likely, bars.other, bars.lookalike
         row.band = str(assessment.bands[index])
         row.blind_check = row.band == BAND_LIKELY and is_blind_check(row.face_id)
         row.rank = FaceAssessment.BAND_RANKS[FaceAssessment.Band.LOOK if row.blind_check else row.band]
@@ -128,7 +137,7 @@ def identities_assess(identity_ids: set[int], *, now) -> int:
         row.bystander = bool(assessment.bystanders[index])
         row.computed_at = now
     fields = ["band", "blind_check", "rank", "core_score", "core_source", "lookalike", "lookalike_score"]
-    fields += ["bystander", "likely_bar", "other_bar", "margin_bar", "computed_at"]
+    fields += ["bystander", "likely_bar", "other_bar", "lookalike_bar", "computed_at"]
     FaceAssessment.objects.bulk_update(rows, fields, batch_size=500)
     return len(rows)
 

@@ -6,6 +6,8 @@ import numpy as np
 from recognition.gallery.assist import AssistBars, crops_assess
 from recognition.ml.scores import l2_normalise
 
+BARS = AssistBars(likely=0.45, other=0.35, lookalike=0.6)
+
 
 def test_only_the_best_crop_of_a_photo_is_the_person():
     generator = np.random.default_rng(0)
@@ -21,7 +23,7 @@ def test_only_the_best_crop_of_a_photo_is_the_person():
         sizes=np.full(6, 100),
         confidences=np.full(6, 0.99),
         sharpness=np.full(6, 100.0),
-        bars=AssistBars(verification=0.35),
+        bars=BARS,
     )
     assert assessment.core_scores[5] >= 0.45  # it would be likely the person on its score alone
     assert assessment.bystanders.tolist() == [False] * 5 + [True]
@@ -42,7 +44,7 @@ def test_the_same_photo_under_two_identities_is_one_person_each():
         sizes=np.full(10, 100),
         confidences=np.full(10, 0.99),
         sharpness=np.full(10, 100.0),
-        bars=AssistBars(verification=0.35),
+        bars=BARS,
     )
     assert not assessment.bystanders.any()
     assert assessment.lookalike_ids[8] == 1 and assessment.lookalike_ids[9] == 0

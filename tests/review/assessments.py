@@ -24,6 +24,6 @@ def assess(
         blind_check=blind,
         likely_bar=0.45,
         other_bar=0.30,
-        margin_bar=0.10,
+        lookalike_bar=0.58,
         computed_at=timezone.now(),
     )
