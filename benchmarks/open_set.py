@@ -125,6 +125,8 @@ class Run:
 
     identities: int
     faces: int
+    # Each enrolled identity's number of faces.
+    identity_faces: np.ndarray
     # Per probe: enrolled (True) or a stranger; its best and second identity scores;
     # whether the best is its own identity; whether its quality lets it be judged.
     enrolled: np.ndarray
@@ -165,6 +167,7 @@ def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int,
     return Run(
         identities=len(people),
         faces=int(gallery.sum()),
+        identity_faces=matrix.group_sizes,
         enrolled=enrolled,
         best=ranked[:, -1],
         second=ranked[:, -2] if scores.shape[1] > 1 else np.full(len(scores), -1.0),
@@ -188,9 +191,7 @@ class Rule:
         from recognition.gallery.thresholds import impostor_bars, verification_threshold
 
         if self.impostor_model:
-            threshold = impostor_bars(
-                model, identities=run.identities, faces=run.faces, far=FAR, floor=verification_threshold()
-            )[0]
+            threshold = impostor_bars(model, run.identity_faces, far=FAR, floor=verification_threshold())[0]
         else:
             threshold = run.before
         poor = ~run.judgeable if self.quality else np.zeros(len(run.best), bool)

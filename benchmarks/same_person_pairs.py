@@ -7,7 +7,7 @@ the 1:1 threshold, at 5,000 identities (or --identities).
    once the process holds the gallery): random unit vectors around one random direction
    per identity, as FaceNet's faces of one person cluster; --duplicates identities get a
    second name (another identity around the same direction), the pairs to find.
-2. Time identity_cores plus close_core_pairs (cores compared PAIRS_BLOCK at a time)
+2. Time GalleryMatrix.cores plus close_core_pairs (cores compared PAIRS_BLOCK at a time)
    --repeats times, and print the median and the pairs found.
 """
 

@@ -53,22 +53,23 @@ class AssistBars:
     def derive(cls, model: ImpostorModel, *, verification: float, far: float, compared: int) -> "AssistBars":
         """The bars for crops each compared with `compared` other identities' cores.
 
-        A core is the unit mean of several faces. A stranger's photo scores against it
-        about as it scores against one photo (averaging shrinks the faces' noise as fast
-        as the mean's length, so a unit mean is as spread as one face), while the
-        person's own photos score higher against it: a core counts as one comparison.
+        A core is the unit mean of several faces, and identification scores identities
+        by theirs too (recognition.gallery.index.identity_scores). Strangers score a
+        little higher against a core of many faces than of few, so every core is taken
+        as of the impostor model's largest measured size: the bars err towards "needs a
+        look".
 
-        1. likely: the score a stranger's photo reaches against one identity (one
-           comparison) at most `far` of the time, by the impostor model.
+        1. likely: the score a stranger's photo reaches against one identity's core at
+           most `far` of the time, by the impostor model.
         2. other: the 1:1 threshold, below which two faces are judged different people.
-        3. lookalike: the score a stranger's best match among `compared` identities
-           (one comparison each) reaches at most `far` of the time: the open-set bar at
-           which recognition would name the crop as that identity, not chance.
+        3. lookalike: the score a stranger's best match among `compared` identities'
+           cores reaches at most `far` of the time: the open-set bar at which
+           recognition would name the crop as that identity, not chance.
         None is below the 1:1 threshold.
         """
 
         def bar(identities: int) -> float:
-            return max(verification, model.threshold(identities=identities, faces=identities, far=far))
+            return max(verification, model.threshold([model.core_sizes[-1]] * identities, far=far))
 
         return cls(likely=bar(1), other=verification, lookalike=bar(max(compared, 1)))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition.gallery.cache import gallery_matrix
-from recognition.gallery.index import GalleryMatrix, identity_cores
+from recognition.gallery.index import GalleryMatrix
 from recognition.gallery.lookalikes import approved_face_rows
 from recognition.gallery.search import LiveNames
 from recognition.gallery.thresholds import verification_threshold
@@ -29,7 +29,7 @@ class CoreDistance:
 def identity_faces_by_core_distance(identity_id: int) -> list[CoreDistance]:
     """The identity's approved faces with a FaceNet row, farthest from its core first.
 
-    The core is the unit mean of these same rows (as identity_cores), read from the
+    The core is the unit mean of these same rows (as GalleryMatrix.cores), read from the
     database rather than the in-memory gallery, which leaves archived identities out and
     may lag a decision by a second.
     """
@@ -57,12 +57,12 @@ def close_core_pairs(matrix: GalleryMatrix, threshold: float, block: int = PAIRS
     """Every pair of identities of the matrix whose cores' cosine similarity reaches the
     threshold, highest first.
 
-    1. cores: each identity's unit mean vector (identity_cores).
+    1. cores: each identity's unit mean vector (GalleryMatrix.cores).
     2. For each block of `block` cores, their similarities with every later core (the
        upper triangle only, so each pair is scored once and no core with itself).
     3. Keep the pairs at or above the threshold; sort all kept pairs by score.
     """
-    cores = identity_cores(matrix)
+    cores = matrix.cores
     ids = matrix.group_identity_ids
     firsts, seconds, scores = [], [], []
     for start in range(0, len(cores), block):

@@ -1,8 +1,7 @@
 """An identity's approved faces that look more like another identity than like its own.
 
-Most often a bystander filed under the wrong person: besides naming that person wrongly,
-it raises the gallery's open-set threshold for everyone (benchmarks/open_set.py: 25% of
-enrolled photos called unknown with unreviewed faces, 6.8% without them). Admins find
+Most often a bystander filed under the wrong person: it pulls that person's core (the
+mean of their faces, which identification scores) towards someone else. Admins find
 them on the identity's "looks like someone else" page and reject them there; a job
 scans the whole gallery the same way and lists the identities with the most of them.
 """
@@ -15,15 +14,15 @@ from identities.models import Face
 from pipeline.models import JobRun
 from pipeline.services import job_start
 from recognition.gallery.cache import EMBEDDER, gallery_matrix
-from recognition.gallery.index import GalleryMatrix, identity_scores
+from recognition.gallery.index import GalleryMatrix, identity_scores, own_core_scores
 from recognition.gallery.search import LiveNames, live_top_matches
 from recognition.gallery.sync import faces_to_embed
 from recognition.gallery.thresholds import verification_threshold
-from recognition.ml.scores import Match
+from recognition.ml.scores import Match, l2_normalise
 from recognition.models import FaceEmbedding
 
-# Gallery rows scored at once by the scan: a 1,000 x 100,000 block of similarities is
-# 400 MB of float32 and about 1.1 s with its per-identity maxima.
+# Gallery rows scored at once by the scan: a block of 1,000 rows against 10,000
+# identities' cores is 40 MB of float32.
 SCAN_BLOCK = 1000
 # Identities the scan's summary lists, most flagged first: it is kept in a JSON column.
 SCAN_TOP_IDENTITIES = 200
@@ -34,16 +33,17 @@ SCAN_TARGET_KEY = "gallery"
 @dataclass(frozen=True)
 class Lookalike:
     """An approved face that looks more like another identity than like its own: most
-    often a bystander filed under the wrong person, which raises the open-set threshold
-    for everyone (benchmarks/open_set.py)."""
+    often a bystander filed under the wrong person."""
 
     face_id: int
-    # The best cosine similarity to its identity's other approved faces; None without one.
+    # Its score against its identity's core without it (the mean of its other approved
+    # faces), as identification would score it were it a new photo; None without one.
     own_score: float | None
     other_identity_id: int
     other_name: str
     other_score: float
-    # The other identity's approved face most similar to this one, for a thumbnail.
+    # Its score against the other identity's core; and the approved face of it most
+    # similar to this one, for a thumbnail.
     other_face_id: int
 
     @property
@@ -83,12 +83,11 @@ def approved_face_rows(identity_ids: list[int]) -> dict[int, FaceRows]:
 
 
 def _own_scores(vectors: np.ndarray) -> list[float | None]:
-    """Each face's best similarity to the other faces of its identity (None with one face)."""
+    """Each face's score against the core of its identity's other faces (None with one face)."""
     if len(vectors) < 2:
         return [None] * len(vectors)
-    similarities = vectors @ vectors.T
-    np.fill_diagonal(similarities, -np.inf)
-    return [float(score) for score in similarities.max(axis=1)]
+    matrix = GalleryMatrix((), vectors, np.zeros(len(vectors), np.int64))
+    return [float(score) for score in own_core_scores(matrix, vectors, np.arange(len(vectors)))]
 
 
 def lookalike_threshold() -> float:
@@ -128,14 +127,13 @@ def identity_lookalikes(identity_id: int) -> list[Lookalike]:
     own, most suspicious (largest margin) first.
 
     1. Read the identity's approved faces' FaceNet rows (approved_face_rows).
-    2. own: each face's best similarity to the identity's other faces.
-    3. other: score every other identity in the in-memory gallery for each face, as
-       identification does (identity_scores), and take the best live one. One search of
-       the identity's faces, not all pairs of the gallery: ~10 ms at 100,000 faces.
+    2. own: each face's score against the core of the identity's other faces.
+    3. other: score every other identity's core in the in-memory gallery for each face,
+       as identification does (identity_scores), and take the best live one.
     4. Keep a face when other reaches lookalike_threshold(), the 1:1 "same person"
        score, and beats own.
-    5. Find the other identity's closest approved face in its rows; its score is the one
-       kept (the same as the matrix's unless a face was rejected in the last moments).
+    5. Score the other identity's core from its rows again (the same as the matrix's
+       unless a face was rejected in the last moments) and find its closest face.
     """
     own_rows = approved_face_rows([identity_id]).get(identity_id)
     if own_rows is None:
@@ -170,9 +168,8 @@ def _lookalike_confirm(
     make the face suspicious (None when its faces were all rejected meanwhile)."""
     if rows is None:
         return None
-    similarities = rows.vectors @ vector
-    closest = int(np.argmax(similarities))
-    other_score = float(similarities[closest])
+    other_score = float(l2_normalise(rows.vectors.sum(axis=0)) @ vector)
+    closest = int(np.argmax(rows.vectors @ vector))
     if not _suspicious(other_score, own_score, threshold):
         return None
     return Lookalike(face_id, own_score, match.identity_id, match.name, other_score, rows.face_ids[closest])
@@ -201,18 +198,16 @@ def _block_flag(matrix: GalleryMatrix, start: int, stop: int, threshold: float) 
     """The matrix rows start:stop that look more like another identity, flagged as
     identity_lookalikes flags them.
 
-    1. Score the block against the whole matrix once, each row's own column (1.0) -inf.
-    2. Per-identity maxima, as identity_scores: the own identity's is the best score with
-       its other faces (-inf for a face without one); that column is then set to -inf,
-       and the best left is the other identity.
+    1. Score the block against every identity's core, as identity_scores.
+    2. own: each row's score against its identity's core without it (own_core_scores;
+       -inf for a face without a sibling); its own column is then set to -inf, and the
+       best left is the other identity.
     3. Keep the rows _suspicious says, their margin as Lookalike.margin (no sibling: 0.0).
     """
     block = np.arange(stop - start)
-    similarities = matrix.vectors[start:stop] @ matrix.vectors.T
-    similarities[block, block + start] = -np.inf
-    scores = np.maximum.reduceat(similarities, matrix.group_starts, axis=1)
+    scores = identity_scores(matrix, matrix.vectors[start:stop])
     own_groups = np.searchsorted(matrix.group_identity_ids, matrix.identity_ids[start:stop])
-    own = scores[block, own_groups].astype(np.float64)
+    own = own_core_scores(matrix, matrix.vectors[start:stop], np.arange(start, stop))
     scores[block, own_groups] = -np.inf
     other_groups = scores.argmax(axis=1)
     other = scores[block, other_groups].astype(np.float64)

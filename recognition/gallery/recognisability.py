@@ -14,7 +14,7 @@ import numpy as np
 
 from identities.models import Face, Identity
 from recognition.gallery.cache import gallery_matrix
-from recognition.gallery.index import GalleryMatrix
+from recognition.gallery.index import GalleryMatrix, identity_scores, own_core_scores
 from recognition.gallery.policy import gallery_search_embedder
 from recognition.gallery.search import LiveNames
 from recognition.gallery.thresholds import gallery_threshold
@@ -42,7 +42,7 @@ NEAR_DUPLICATE_SIMILARITY = 0.9
 # Every face stays in the gallery that the sample is identified against.
 MAX_TESTED_FACES = 100
 
-# Faces identified at once: a block of 250 faces against 100,000 gallery rows is 100 MB
+# Faces identified at once: a block of 250 faces against 100,000 identities' cores is 100 MB
 # of float32 similarities.
 BLOCK_FACES = 250
 
@@ -62,11 +62,12 @@ def leave_one_out(
 ) -> LeaveOneOut:
     """Identify each of an identity's faces against the gallery without that face.
 
-    1. Score the faces against every gallery row in one matrix product (per BLOCK_FACES).
-    2. Set each face's own row (own_columns; -1 when the matrix does not hold it) to -inf,
-       so its other faces and every other identity remain.
-    3. Take each identity's best score (identity_scores' rule), and name the best
-       identity when it reaches threshold, as identification does; else -1, unknown.
+    1. Score the faces against every identity's core (identity_scores, per BLOCK_FACES).
+    2. A face the matrix holds (own_columns; -1 when it does not) is taken out of its own
+       identity's core (own_core_scores), so its other faces and every other identity
+       remain.
+    3. Name the best identity when it reaches threshold, as identification does; else
+       -1, unknown.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     named = np.full(len(vectors), -1, dtype=np.int64)
@@ -75,11 +76,11 @@ def leave_one_out(
         return LeaveOneOut(named, best_scores)
     for start in range(0, len(vectors), BLOCK_FACES):
         stop = min(start + BLOCK_FACES, len(vectors))
-        similarities = vectors[start:stop] @ matrix.vectors.T
+        scores = identity_scores(matrix, vectors[start:stop])
         columns = own_columns[start:stop]
         held = np.flatnonzero(columns >= 0)
-        similarities[held, columns[held]] = -np.inf
-        scores = np.maximum.reduceat(similarities, matrix.group_starts, axis=1)
+        own_groups = np.searchsorted(matrix.group_starts, columns[held], side="right") - 1
+        scores[held, own_groups] = own_core_scores(matrix, vectors[start:stop][held], columns[held])
         best = scores.argmax(axis=1)
         best_scores[start:stop] = scores[np.arange(stop - start), best]
         named[start:stop] = np.where(

@@ -1,13 +1,14 @@
 """Every threshold that decides whether a face is named: why a face was called unknown.
 
-- The gallery (1:N): a face is unknown when its best identity scores below
-  gallery_threshold(). For FaceNet it is the score a stranger's best match over a
-  gallery of this many identities and faces reaches at most FACESITE_OPEN_SET_FAR of
-  the time, read from the impostor model measured on LFW's people (recognition.ml.
-  impostors): it depends on the gallery's size, not on who is in it, and exists from
-  the first identity. A trained model's embedding has no such model, so its gallery
-  keeps the estimate made on the gallery's own faces. Either way never below the 1:1
-  threshold, and GalleryThreshold.rule says which decided.
+- The gallery (1:N): a face is unknown when its best identity (scored by its core, the
+  mean of its faces) scores below gallery_threshold(). For FaceNet it is the score a
+  stranger's best match over a gallery of this many identities, of these numbers of
+  faces, reaches at most FACESITE_OPEN_SET_FAR of the time, read from the impostor model
+  measured on LFW's people (recognition.ml.impostors): it depends on the gallery's
+  shape, not on who is in it, and exists from the first identity. A trained model's
+  embedding has no such model, so its gallery keeps the estimate made on the gallery's
+  own faces. Either way never below the 1:1 threshold, and GalleryThreshold.rule says
+  which decided.
 - Verification (1:1): two faces are one person at verification_threshold() or above,
   LFW's figure for FaceNet's chip.
 - A trained model: a face is unknown when its top softmax score is below the model's
@@ -150,7 +151,7 @@ def impostor_model(embedder: str) -> ImpostorModel | None:
 def gallery_threshold_rule(embedder: str = EMBEDDER) -> GalleryThreshold:
     """The score below which a face is "unknown" for this embedder's gallery, and why.
 
-    FaceNet: the impostor model's threshold for this many identities and faces (a
+    FaceNet: the impostor model's threshold for identities of these many faces (a
     stranger named at most FACESITE_OPEN_SET_FAR of the time; confident where a stranger
     would be named CONFIDENT_FAR_DIVISOR times less often), never below the 1:1
     threshold. A trained model's embedder: the estimate on the gallery's own faces
@@ -163,15 +164,13 @@ def gallery_threshold_rule(embedder: str = EMBEDDER) -> GalleryThreshold:
     if model is None:
         return _gallery_estimate_rule(embedder, matrix)
     far, floor = settings.FACESITE_OPEN_SET_FAR, verification_threshold()
-    named, confident, measured = impostor_bars(
-        model, identities=identities, faces=faces, far=far, floor=floor
-    )
+    named, confident, measured = impostor_bars(model, matrix.group_sizes, far=far, floor=floor)
     people = "person" if identities == 1 else "people"
     size = f"{identities:,} {people} and {faces:,} face{'' if faces == 1 else 's'}"
     if measured >= floor:
         rule = (
-            f"A stranger's best match among {size} reaches {measured:.2f} at most {far:.1%} of the time "
-            "(measured on LFW's people)."
+            f"A stranger's best match among {size} (each person scored by the mean of their faces) "
+            f"reaches {measured:.2f} at most {far:.1%} of the time (measured on LFW's people)."
         )
     else:
         rule = (
@@ -182,14 +181,14 @@ def gallery_threshold_rule(embedder: str = EMBEDDER) -> GalleryThreshold:
 
 
 def impostor_bars(
-    model: ImpostorModel, *, identities: int, faces: int, far: float, floor: float
+    model: ImpostorModel, identity_faces, *, far: float, floor: float
 ) -> tuple[float, float, float]:
-    """(named, confident, measured) for a gallery of this size: the impostor model's
-    threshold at `far` (measured) never below the 1:1 floor, and the confident bar where a
-    stranger is named CONFIDENT_FAR_DIVISOR times less often, at least half an
-    UNCERTAIN_BAND above the floor."""
-    measured = model.threshold(identities=identities, faces=faces, far=far)
-    confident = model.threshold(identities=identities, faces=faces, far=far / CONFIDENT_FAR_DIVISOR)
+    """(named, confident, measured) for a gallery whose identities have these numbers of
+    faces: the impostor model's threshold at `far` (measured) never below the 1:1 floor,
+    and the confident bar where a stranger is named CONFIDENT_FAR_DIVISOR times less
+    often, at least half an UNCERTAIN_BAND above the floor."""
+    measured = model.threshold(identity_faces, far=far)
+    confident = model.threshold(identity_faces, far=far / CONFIDENT_FAR_DIVISOR)
     return max(measured, floor), max(confident, floor + UNCERTAIN_BAND / 2), measured
 
 
@@ -226,7 +225,7 @@ def pair_threshold(matrix: GalleryMatrix, pairs: int = CALIBRATION_PAIRS, seed: 
        1.0 is returned: no face is named.
     """
     generator = np.random.default_rng(seed)
-    sizes = np.diff(np.r_[matrix.group_starts, len(matrix.identity_ids)])
+    sizes = matrix.group_sizes
     group_of_row = np.repeat(np.arange(len(sizes)), sizes)
     shared = np.flatnonzero(sizes[group_of_row] > 1)
     if not len(shared) or len(sizes) < 2:

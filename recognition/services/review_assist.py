@@ -26,7 +26,6 @@ from recognition.gallery.assist import (
     is_blind_check,
 )
 from recognition.gallery.cache import EMBEDDER, gallery_matrix
-from recognition.gallery.index import identity_cores
 from recognition.gallery.sync import crop_read
 from recognition.gallery.thresholds import impostor_model, verification_threshold
 
@@ -86,10 +85,9 @@ def _approved_cores() -> tuple[dict[int, np.ndarray], dict[int, int]]:
     matrix = gallery_matrix(EMBEDDER)
     if not len(matrix.vectors):
         return {}, {}
-    sizes = np.diff(np.r_[matrix.group_starts, len(matrix.identity_ids)])
     identity_ids = [int(identity_id) for identity_id in matrix.group_identity_ids]
-    return dict(zip(identity_ids, identity_cores(matrix), strict=True)), dict(
-        zip(identity_ids, sizes, strict=True)
+    return dict(zip(identity_ids, matrix.cores, strict=True)), dict(
+        zip(identity_ids, matrix.group_sizes, strict=True)
     )
 
 

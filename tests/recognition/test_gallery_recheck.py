@@ -71,9 +71,11 @@ def test_a_change_made_in_this_process_is_searched_at_once(clock, admin, django_
     with django_capture_on_commit_callbacks(execute=True):
         identity_merge(source=bea, target=ada, actor=admin)
 
-    # Bea's face is now Ada's: found with its own score, not passed over for Ada's other face.
+    # Bea's face is now Ada's: scored against Ada's core of both faces, not her first alone.
     (matches,) = gallery_identify(unit(2), k=1)
-    assert matches[0].name == "Ada" and matches[0].score == pytest.approx(1.0)
+    both = unit(1) + unit(2)
+    assert matches[0].name == "Ada"
+    assert matches[0].score == pytest.approx(float(both @ unit(2)) / np.linalg.norm(both), abs=1e-5)
 
 
 def test_an_identity_archived_elsewhere_is_never_named(clock):

@@ -57,7 +57,10 @@ def test_a_photo_of_another_person_filed_here_is_named_as_them(admin_web):
 
     page = page_of(admin_web, ada)
 
-    assert "<strong>2 of 3</strong> own photos named correctly" in page
+    # Bea's photo is named as her; each of Ada's own photos is left with a core half made
+    # of Bea's photo, so it is unknown until the misfiled face is rejected.
+    assert "<strong>0 of 3</strong> own photos named correctly" in page
+    assert "(1 named as someone else, 2 unknown)" in page
     assert "1 of its photos is named as someone else" in page
     assert f'href="{reverse("face_history", args=[ada_faces[2].pk])}"' in page
     assert f'href="{reverse("identity_detail", args=[bea.pk])}">Bea</a>' in page

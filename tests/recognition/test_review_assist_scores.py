@@ -46,8 +46,8 @@ def test_a_wrong_person_crop_is_likely_another_person_and_looks_like_them(scrape
         assert right.core_source == "cluster"
         assert right.core_score > wrong.core_score + 0.2
         assert right.band in (FaceAssessment.Band.LIKELY, FaceAssessment.Band.LOOK)
-    # The bar a stranger's photo reaches against one person's core at most 1% of the time.
-    assert FaceAssessment.objects.get(face=own[0]).likely_bar == pytest.approx(0.381, abs=0.001)
+    # The bar a stranger's photo reaches against one person's core (of many faces) at most 1% of the time.
+    assert FaceAssessment.objects.get(face=own[0]).likely_bar == pytest.approx(0.4265, abs=0.001)
 
 
 def test_a_second_run_embeds_nothing_again(scraped):

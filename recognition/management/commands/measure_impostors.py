@@ -44,10 +44,9 @@ class Command(BaseCommand):
         )
         model.save(output)
         self.stdout.write(f"{model.source}")
-        self.stdout.write(f"extra chance per further face of a person: {model.extra_face:.3f}")
-        for identities, faces in ((1, 1), (10, 50), (100, 500), (1000, 10000)):
-            threshold = model.threshold(identities=identities, faces=faces, far=0.01)
+        for identities, faces in ((1, 1), (10, 1), (10, 5), (100, 5), (1000, 10)):
+            threshold = model.threshold([faces] * identities, far=0.01)
             self.stdout.write(
-                f"  {identities:>5} identities, {faces:>6} faces: {threshold:.3f} at 1% strangers named"
+                f"  {identities:>5} identities of {faces:>2} faces: {threshold:.3f} at 1% strangers named"
             )
         self.stdout.write(f"Wrote {output}")
