@@ -4,7 +4,7 @@ a face taken out of its own identity is scored against the core of the others.""
 import numpy as np
 import pytest
 
-from recognition.gallery.index import GalleryMatrix, own_core_scores
+from recognition.gallery.index import GalleryMatrix, own_core_scores, rows_matrix
 
 
 def test_each_identity_gets_the_unit_mean_of_its_own_faces():
@@ -39,3 +39,19 @@ def test_a_faces_own_core_score_leaves_the_face_out_of_its_identitys_core():
         assert scores[row] == pytest.approx(float(vectors[row] @ core / np.linalg.norm(core)), abs=1e-5)
     # The lone face of identity 3 has no core left to be scored by.
     assert scores[5] == -np.inf
+
+
+def test_a_copy_extended_with_new_rows_carries_its_cores_over_unchanged():
+    generator = np.random.default_rng(1)
+    vectors = generator.normal(size=(7, 8)).astype(np.float32)
+    rows = [
+        (identity, face, vector.tobytes())
+        for face, (identity, vector) in enumerate(zip([3, 1, 3, 2, 5, 1, 7], vectors, strict=True))
+    ]
+    base = rows_matrix(("old",), rows[:4])
+    assert base.cores.shape == (3, 8)  # computed, so the extended copy adds to them
+
+    extended = rows_matrix(("new",), rows[4:], base=base)
+
+    assert "sums" in vars(extended)
+    np.testing.assert_allclose(extended.cores, rows_matrix(("new",), rows).cores, rtol=1e-6)
