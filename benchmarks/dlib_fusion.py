@@ -47,7 +47,7 @@ The report reads FaceNet's caches, built beforehand by open_set.py and evaluate_
      report prints dlib's accuracy with its own Euclidean distance beside it, to show the
      two order pairs alike). Fused: w x FaceNet's cosine + (1 - w) x dlib's, which is
      the cosine of the concatenated vectors [sqrt(w) FaceNet, sqrt(1 - w) dlib], so
-     identification (best face per identity) and the impostor model run unchanged. The
+     identification (each identity's core) and the impostor model run unchanged. The
      mean of z-scores on different-person pairs is this with w = sd_dlib / (sd_dlib +
      sd_facenet), and the raw mean is w = 0.5: w is chosen among these and a grid by the
      share of enrolled people named rightly on the LFW folds 1-5 open-set runs.
@@ -395,7 +395,7 @@ class FloorRule(Rule):
     def decide(self, run, model) -> tuple[np.ndarray, np.ndarray]:
         from recognition.gallery.thresholds import impostor_bars
 
-        bar = impostor_bars(model, identities=run.identities, faces=run.faces, far=FAR, floor=self.floor)[0]
+        bar = impostor_bars(model, run.identity_faces, far=FAR, floor=self.floor)[0]
         return run.best >= bar, np.zeros(len(run.best), bool)
 
 
@@ -621,9 +621,7 @@ def open_set_print(embeddings: list[Embedding], celeba: Faces, lfw: Lfw, splits:
         print(f"  {'embedder (threshold)':<22}" + "".join(f"{name:>17}" for name in names))
         for embedding in embeddings:
             shares = figures(runs[embedding.name], embedding.rule, embedding.model)
-            bar = impostor_bars(
-                embedding.model, identities=run.identities, faces=run.faces, far=FAR, floor=embedding.floor
-            )[0]
+            bar = impostor_bars(embedding.model, run.identity_faces, far=FAR, floor=embedding.floor)[0]
             cells = "".join(
                 f"{100 * shares[name].mean():9.2f} ± {100 * shares[name].std():4.2f}" for name in names
             )
@@ -681,7 +679,7 @@ def report(options: argparse.Namespace) -> None:
     fit(facenet, lfw, floor=verification_threshold())
     fit(dlib, lfw)
     committed = impostor_model("facenet")
-    here, there = (model.threshold(identities=81, faces=405, far=FAR) for model in (facenet.model, committed))
+    here, there = (model.threshold([5] * 81, far=FAR) for model in (facenet.model, committed))
     print(
         f"FaceNet's impostor model at 81 people x 5 photos: {here:.3f} measured here, {there:.3f} committed"
     )
