@@ -10,6 +10,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from facesite.env import envbool, envfloat, envint, envjson, envlist, envstr
 
+# numpy's OpenBLAS reads this once, when numpy is first imported, which in every process
+# the site starts (manage.py, the workers, WSGI) comes after the settings. Its extra
+# thread busy-waits for a while after each product, such as a gallery search, on the core
+# the next photo's detection needs: on 2 busy cores it burnt a third of a core beside
+# YuNet in the recognize service, and one thread made a search of 100,000 faces faster,
+# not slower (p50 2-6 ms against 16-20; benchmarks/detect_in_process.py, gallery_search.py).
+# A value set by the user wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("FACESITE_VAR_DIR", str(BASE_DIR / "var")))
 

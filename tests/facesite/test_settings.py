@@ -66,3 +66,18 @@ def test_storage_options_must_be_a_json_object(tmp_path):
     result = manage("check", FILE_STORAGE_OPTIONS="[1, 2]", FACESITE_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "FILE_STORAGE_OPTIONS must be a JSON object" in result.stderr
+
+
+def test_a_site_process_runs_numpy_without_busy_waiting_blas_threads():
+    environment = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    script = (
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'facesite.settings');"
+        "django.setup(); import numpy; numpy.ones((500, 500)) @ numpy.ones((500, 500));"
+        "print(len(os.listdir('/proc/self/task')))"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "1"
