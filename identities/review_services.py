@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, QuerySet
+from django.db.models import Case, Exists, F, Max, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
@@ -168,27 +168,22 @@ def _batch_claim_for_identity(
     exclude: set[int],
     size: int,
     now: datetime,
-    held: list[int] | None = None,
+    held: list[int],
 ) -> tuple[list[int], list[Face]]:
     """Lease up to `size` faces of one identity to the reviewer; its own leases come first.
 
     Returns the ids of the faces whose leases were renewed, and the newly leased faces
     (with their identity and source image).
 
-    1. Renew the reviewer's active leases on this identity's pending faces, `held` when
-       the caller read them already (a reload or a second tab shows the same undecided
-       crops, not new ones).
+    1. Renew the reviewer's active leases on `held`, this identity's pending faces they
+       hold (a reload or a second tab shows the same undecided crops, not new ones).
     2. Lock candidates in id order, skipping rows another transaction holds (PostgreSQL).
     3. Re-read the locked candidates and lease those that still need this reviewer.
     4. Repeat while the batch is short and candidates remain.
     """
     expires_at = now + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)
-    if held is None:
-        own_faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=exclude)
-        held = list(
-            own_faces.filter(identity_id=identity_id).order_by("pk").values_list("pk", flat=True)[:size]
-        )
-    ReviewLease.objects.filter(reviewer=reviewer, face_id__in=held).update(expires_at=expires_at)
+    if held:
+        ReviewLease.objects.filter(reviewer=reviewer, face_id__in=held).update(expires_at=expires_at)
 
     claimed: list[Face] = []
     seen = set(exclude) | set(held)
@@ -237,11 +232,19 @@ def _candidates_lock(
     return list(locked[:wanted])
 
 
-def _held_first(reviewer, *, now: datetime, origin: str, detector: str, exclude: set[int], size: int):
-    """One identity the reviewer holds faces of (the lowest id) and up to `size` of those
-    faces, in one query: (None, []) when the reviewer holds none."""
+def _held_first(
+    reviewer, *, now: datetime, origin: str, detector: str, exclude: set[int], size: int, first: int | None
+):
+    """One identity the reviewer holds faces of, `first` if they hold any of its, else the
+    lowest id, and up to `size` of those faces, in one query: (None, []) when they hold none."""
     faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=exclude)
-    rows = list(faces.order_by("identity_id", "pk").values_list("identity_id", "pk")[:size])
+    if first is not None:
+        # The reviewer holds a batch or two at most, so this sorts a handful of rows.
+        faces = faces.alias(other=Case(When(identity_id=first, then=Value(0)), default=Value(1)))
+        faces = faces.order_by("other", "identity_id", "pk")
+    else:
+        faces = faces.order_by("identity_id", "pk")
+    rows = list(faces.values_list("identity_id", "pk")[:size])
     if not rows:
         return None, []
     identity_id = rows[0][0]
@@ -297,6 +300,9 @@ def review_batch_claim(
        lease), then the identity of the first face in the pool they could take.
     2. Faces in exclude_face_ids (decisions still on their way from the browser) are
        never served, so a crop is not shown twice while its vote travels.
+
+    What the reviewer holds is read once, before the transaction: only their own
+    requests change it, and it spares each identity tried a query of its own.
     """
     now = now or timezone.now()
     exclude = set(exclude_face_ids)
@@ -304,22 +310,22 @@ def review_batch_claim(
     claimable = Face.objects.claimable_by(
         reviewer, now=now, consensus=settings.FACESITE_REVIEW_CONSENSUS, trust=assist_mode() == "trust"
     )
-    held: list[int] | None = None
+    asked_for = identity_id or prefer_identity_id
+    held_identity_id, held_ids = _held_first(
+        reviewer, now=now, origin=origin, detector=detector, exclude=exclude, size=size, first=asked_for
+    )
+    if identity_id is not None:
+        identity_choices = [identity_id]
+    else:
+        identity_choices = [prefer_identity_id] if prefer_identity_id else []
+        # A reviewer back within the lease gets the crops they hold before new ones; one
+        # who holds none goes to the pool. (Crops held of the preferred identity were
+        # read first, so that choice serves them.)
+        identity_choices += [held_identity_id] if held_identity_id else [None] * _CLAIM_ATTEMPTS
+    held: list[int] = []
     claimed: list[Face] = []
     with transaction.atomic():
         _commit_without_disk_wait()
-        if identity_id is not None:
-            identity_choices = [identity_id]
-        elif prefer_identity_id:
-            identity_choices = [prefer_identity_id] + [None] * _CLAIM_ATTEMPTS
-        else:
-            # A reviewer back within the lease gets the crops they hold before new ones.
-            held_identity_id, held = _held_first(
-                reviewer, now=now, origin=origin, detector=detector, exclude=exclude, size=size
-            )
-            identity_choices = [held_identity_id] if held_identity_id else [None] * _CLAIM_ATTEMPTS
-        # With no prefer, what the reviewer holds was just read: none, if not on the first choice.
-        known_held = held
         for choice in identity_choices:
             if choice is None:
                 choice = _identity_with_work(claimable, origin=origin, detector=detector, exclude=exclude)
@@ -334,7 +340,7 @@ def review_batch_claim(
                 exclude=exclude,
                 size=size,
                 now=now,
-                held=known_held,
+                held=held_ids if choice == held_identity_id else [],
             )
             if held or claimed:
                 break
