@@ -135,6 +135,13 @@ class FaceQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=Face.Status.PENDING)
 
+    def with_review_rows(self):
+        """With what a review page shows of each face: its identity, source photo, and
+        assessment with the lookalike (not the assessment's vector)."""
+        return self.select_related("identity", "source_image", "assessment__lookalike").defer(
+            "assessment__vector"
+        )
+
     def disputed(self):
         """Faces with votes on both sides, decided or not: the conflicts page."""
         return self.filter(approve_votes__gt=0, reject_votes__gt=0)

@@ -177,9 +177,8 @@ def _batch_claim_for_identity(
 
     1. Renew the reviewer's active leases on `held`, this identity's pending faces they
        hold (a reload or a second tab shows the same undecided crops, not new ones).
-    2. Lock candidates in id order, skipping rows another transaction holds (PostgreSQL).
-    3. Re-read the locked candidates and lease those that still need this reviewer.
-    4. Repeat while the batch is short and candidates remain.
+    2. Take candidates in _review_order() (_candidates_take) and lease them.
+    3. Repeat while the batch is short and candidates remain.
     """
     expires_at = now + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)
     if held:
@@ -191,19 +190,12 @@ def _batch_claim_for_identity(
         wanted = size - len(held) - len(claimed)
         if wanted <= 0:
             break
-        locked = _candidates_lock(
+        picked, fresh = _candidates_take(
             claimable, identity_id=identity_id, origin=origin, detector=detector, skip=seen, wanted=wanted
         )
-        if not locked:
+        if not picked:
             break
-        seen.update(locked)
-        # The same rule again, in a statement that starts after the locks are held; it
-        # reads the rows the page shows, so they need no query after the commit.
-        fresh = list(
-            claimable.filter(pk__in=locked)
-            .select_related("identity", "source_image", "assessment__lookalike")
-            .defer("assessment__vector")
-        )
+        seen.update(picked)
         # A lease of this reviewer's that expired is renewed in place.
         ReviewLease.objects.bulk_create(
             (ReviewLease(face=face, reviewer=reviewer, expires_at=expires_at) for face in fresh),
@@ -212,22 +204,44 @@ def _batch_claim_for_identity(
             update_fields=["expires_at"],
         )
         claimed.extend(fresh)
-        if len(locked) < wanted:
+        if len(picked) < wanted:
             # No candidates were left beyond these; another query would find none.
             break
     return held, claimed
 
 
-def _candidates_lock(
+def _candidates_take(
     claimable: QuerySet[Face], *, identity_id: int, origin: str, detector: str, skip: set[int], wanted: int
-) -> list[int]:
+) -> tuple[list[int], list[Face]]:
+    """Up to `wanted` candidate faces of an identity, in _review_order(): the ids picked,
+    and those of them the reviewer may still take, read with the rows the page shows.
+
+    On PostgreSQL the picked rows are locked (_candidates_lock) and read again by a
+    statement that starts after the locks are held, as the read that picked them may
+    predate another claim's commit. On SQLite the claim's transaction is IMMEDIATE: no
+    other writer runs until it ends, so the read that picks them is current already.
+    """
+    options = {"identity_id": identity_id, "origin": origin, "detector": detector, "skip": skip}
+    if not connection.features.has_select_for_update:
+        faces = list(_candidates(claimable, **options).with_review_rows()[:wanted])
+        return [face.pk for face in faces], faces
+    locked = _candidates_lock(claimable, wanted=wanted, **options)
+    return locked, list(claimable.filter(pk__in=locked).with_review_rows())
+
+
+def _candidates(
+    claimable: QuerySet[Face], *, identity_id: int, origin: str, detector: str, skip: set[int]
+) -> QuerySet[Face]:
+    candidates = claimable.filter(identity_id=identity_id).exclude(pk__in=skip)
+    return _filtered(candidates, origin=origin, detector=detector).order_by(*_review_order())
+
+
+def _candidates_lock(claimable: QuerySet[Face], *, wanted: int, **options) -> list[int]:
     """Lock up to `wanted` candidate faces of an identity, in _review_order().
 
-    On PostgreSQL rows another transaction holds are skipped, not waited for. The read
-    that picked them may predate another claim's commit, so the caller checks them again.
+    Rows another transaction holds are skipped, not waited for.
     """
-    candidates = claimable.filter(identity_id=identity_id).exclude(pk__in=skip)
-    candidates = _filtered(candidates, origin=origin, detector=detector).order_by(*_review_order())
+    candidates = _candidates(claimable, **options)
     locked = candidates.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
     return list(locked[:wanted])
 
@@ -269,11 +283,7 @@ def review_batch_held(
     faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=set(exclude_face_ids))
     if identity_id is not None:
         faces = faces.filter(identity_id=identity_id)
-    faces = (
-        faces.select_related("identity", "source_image", "assessment__lookalike")
-        .defer("assessment__vector")
-        .annotate(lease_expires_at=Max("leases__expires_at"))
-    )
+    faces = faces.with_review_rows().annotate(lease_expires_at=Max("leases__expires_at"))
     held = list(faces.order_by("identity_id", "pk")[:BATCH_SIZE])
     if not held:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
@@ -348,11 +358,7 @@ def review_batch_claim(
     # (and votes on them wait) no longer than the claim itself.
     faces = claimed
     if held:
-        faces += (
-            Face.objects.filter(pk__in=held)
-            .select_related("identity", "source_image", "assessment__lookalike")
-            .defer("assessment__vector")
-        )
+        faces += Face.objects.filter(pk__in=held).with_review_rows()
     faces.sort(key=_review_sort_key)
     if not faces:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
