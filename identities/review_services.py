@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, QuerySet
+from django.db.models import Case, Exists, F, Max, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
@@ -168,27 +168,21 @@ def _batch_claim_for_identity(
     exclude: set[int],
     size: int,
     now: datetime,
-    held: list[int] | None = None,
+    held: list[int],
 ) -> tuple[list[int], list[Face]]:
     """Lease up to `size` faces of one identity to the reviewer; its own leases come first.
 
     Returns the ids of the faces whose leases were renewed, and the newly leased faces
     (with their identity and source image).
 
-    1. Renew the reviewer's active leases on this identity's pending faces, `held` when
-       the caller read them already (a reload or a second tab shows the same undecided
-       crops, not new ones).
-    2. Lock candidates in id order, skipping rows another transaction holds (PostgreSQL).
-    3. Re-read the locked candidates and lease those that still need this reviewer.
-    4. Repeat while the batch is short and candidates remain.
+    1. Renew the reviewer's active leases on `held`, this identity's pending faces they
+       hold (a reload or a second tab shows the same undecided crops, not new ones).
+    2. Take candidates in _review_order() (_candidates_take) and lease them.
+    3. Repeat while the batch is short and candidates remain.
     """
     expires_at = now + timedelta(seconds=settings.FACESITE_REVIEW_LEASE_SECONDS)
-    if held is None:
-        own_faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=exclude)
-        held = list(
-            own_faces.filter(identity_id=identity_id).order_by("pk").values_list("pk", flat=True)[:size]
-        )
-    ReviewLease.objects.filter(reviewer=reviewer, face_id__in=held).update(expires_at=expires_at)
+    if held:
+        ReviewLease.objects.filter(reviewer=reviewer, face_id__in=held).update(expires_at=expires_at)
 
     claimed: list[Face] = []
     seen = set(exclude) | set(held)
@@ -196,19 +190,12 @@ def _batch_claim_for_identity(
         wanted = size - len(held) - len(claimed)
         if wanted <= 0:
             break
-        locked = _candidates_lock(
+        picked, fresh = _candidates_take(
             claimable, identity_id=identity_id, origin=origin, detector=detector, skip=seen, wanted=wanted
         )
-        if not locked:
+        if not picked:
             break
-        seen.update(locked)
-        # The same rule again, in a statement that starts after the locks are held; it
-        # reads the rows the page shows, so they need no query after the commit.
-        fresh = list(
-            claimable.filter(pk__in=locked)
-            .select_related("identity", "source_image", "assessment__lookalike")
-            .defer("assessment__vector")
-        )
+        seen.update(picked)
         # A lease of this reviewer's that expired is renewed in place.
         ReviewLease.objects.bulk_create(
             (ReviewLease(face=face, reviewer=reviewer, expires_at=expires_at) for face in fresh),
@@ -217,31 +204,61 @@ def _batch_claim_for_identity(
             update_fields=["expires_at"],
         )
         claimed.extend(fresh)
-        if len(locked) < wanted:
+        if len(picked) < wanted:
             # No candidates were left beyond these; another query would find none.
             break
     return held, claimed
 
 
-def _candidates_lock(
+def _candidates_take(
     claimable: QuerySet[Face], *, identity_id: int, origin: str, detector: str, skip: set[int], wanted: int
-) -> list[int]:
+) -> tuple[list[int], list[Face]]:
+    """Up to `wanted` candidate faces of an identity, in _review_order(): the ids picked,
+    and those of them the reviewer may still take, read with the rows the page shows.
+
+    On PostgreSQL the picked rows are locked (_candidates_lock) and read again by a
+    statement that starts after the locks are held, as the read that picked them may
+    predate another claim's commit. On SQLite the claim's transaction is IMMEDIATE: no
+    other writer runs until it ends, so the read that picks them is current already.
+    """
+    options = {"identity_id": identity_id, "origin": origin, "detector": detector, "skip": skip}
+    if not connection.features.has_select_for_update:
+        faces = list(_candidates(claimable, **options).with_review_rows()[:wanted])
+        return [face.pk for face in faces], faces
+    locked = _candidates_lock(claimable, wanted=wanted, **options)
+    return locked, list(claimable.filter(pk__in=locked).with_review_rows())
+
+
+def _candidates(
+    claimable: QuerySet[Face], *, identity_id: int, origin: str, detector: str, skip: set[int]
+) -> QuerySet[Face]:
+    candidates = claimable.filter(identity_id=identity_id).exclude(pk__in=skip)
+    return _filtered(candidates, origin=origin, detector=detector).order_by(*_review_order())
+
+
+def _candidates_lock(claimable: QuerySet[Face], *, wanted: int, **options) -> list[int]:
     """Lock up to `wanted` candidate faces of an identity, in _review_order().
 
-    On PostgreSQL rows another transaction holds are skipped, not waited for. The read
-    that picked them may predate another claim's commit, so the caller checks them again.
+    Rows another transaction holds are skipped, not waited for.
     """
-    candidates = claimable.filter(identity_id=identity_id).exclude(pk__in=skip)
-    candidates = _filtered(candidates, origin=origin, detector=detector).order_by(*_review_order())
+    candidates = _candidates(claimable, **options)
     locked = candidates.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
     return list(locked[:wanted])
 
 
-def _held_first(reviewer, *, now: datetime, origin: str, detector: str, exclude: set[int], size: int):
-    """One identity the reviewer holds faces of (the lowest id) and up to `size` of those
-    faces, in one query: (None, []) when the reviewer holds none."""
+def _held_first(
+    reviewer, *, now: datetime, origin: str, detector: str, exclude: set[int], size: int, first: int | None
+):
+    """One identity the reviewer holds faces of, `first` if they hold any of its, else the
+    lowest id, and up to `size` of those faces, in one query: (None, []) when they hold none."""
     faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=exclude)
-    rows = list(faces.order_by("identity_id", "pk").values_list("identity_id", "pk")[:size])
+    if first is not None:
+        # The reviewer holds a batch or two at most, so this sorts a handful of rows.
+        faces = faces.alias(other=Case(When(identity_id=first, then=Value(0)), default=Value(1)))
+        faces = faces.order_by("other", "identity_id", "pk")
+    else:
+        faces = faces.order_by("identity_id", "pk")
+    rows = list(faces.values_list("identity_id", "pk")[:size])
     if not rows:
         return None, []
     identity_id = rows[0][0]
@@ -266,11 +283,7 @@ def review_batch_held(
     faces = _held_by(reviewer, now=now, origin=origin, detector=detector, exclude=set(exclude_face_ids))
     if identity_id is not None:
         faces = faces.filter(identity_id=identity_id)
-    faces = (
-        faces.select_related("identity", "source_image", "assessment__lookalike")
-        .defer("assessment__vector")
-        .annotate(lease_expires_at=Max("leases__expires_at"))
-    )
+    faces = faces.with_review_rows().annotate(lease_expires_at=Max("leases__expires_at"))
     held = list(faces.order_by("identity_id", "pk")[:BATCH_SIZE])
     if not held:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)
@@ -297,6 +310,9 @@ def review_batch_claim(
        lease), then the identity of the first face in the pool they could take.
     2. Faces in exclude_face_ids (decisions still on their way from the browser) are
        never served, so a crop is not shown twice while its vote travels.
+
+    What the reviewer holds is read once, before the transaction: only their own
+    requests change it, and it spares each identity tried a query of its own.
     """
     now = now or timezone.now()
     exclude = set(exclude_face_ids)
@@ -304,22 +320,22 @@ def review_batch_claim(
     claimable = Face.objects.claimable_by(
         reviewer, now=now, consensus=settings.FACESITE_REVIEW_CONSENSUS, trust=assist_mode() == "trust"
     )
-    held: list[int] | None = None
+    asked_for = identity_id or prefer_identity_id
+    held_identity_id, held_ids = _held_first(
+        reviewer, now=now, origin=origin, detector=detector, exclude=exclude, size=size, first=asked_for
+    )
+    if identity_id is not None:
+        identity_choices = [identity_id]
+    else:
+        identity_choices = [prefer_identity_id] if prefer_identity_id else []
+        # A reviewer back within the lease gets the crops they hold before new ones; one
+        # who holds none goes to the pool. (Crops held of the preferred identity were
+        # read first, so that choice serves them.)
+        identity_choices += [held_identity_id] if held_identity_id else [None] * _CLAIM_ATTEMPTS
+    held: list[int] = []
     claimed: list[Face] = []
     with transaction.atomic():
         _commit_without_disk_wait()
-        if identity_id is not None:
-            identity_choices = [identity_id]
-        elif prefer_identity_id:
-            identity_choices = [prefer_identity_id] + [None] * _CLAIM_ATTEMPTS
-        else:
-            # A reviewer back within the lease gets the crops they hold before new ones.
-            held_identity_id, held = _held_first(
-                reviewer, now=now, origin=origin, detector=detector, exclude=exclude, size=size
-            )
-            identity_choices = [held_identity_id] if held_identity_id else [None] * _CLAIM_ATTEMPTS
-        # With no prefer, what the reviewer holds was just read: none, if not on the first choice.
-        known_held = held
         for choice in identity_choices:
             if choice is None:
                 choice = _identity_with_work(claimable, origin=origin, detector=detector, exclude=exclude)
@@ -334,7 +350,7 @@ def review_batch_claim(
                 exclude=exclude,
                 size=size,
                 now=now,
-                held=known_held,
+                held=held_ids if choice == held_identity_id else [],
             )
             if held or claimed:
                 break
@@ -342,11 +358,7 @@ def review_batch_claim(
     # (and votes on them wait) no longer than the claim itself.
     faces = claimed
     if held:
-        faces += (
-            Face.objects.filter(pk__in=held)
-            .select_related("identity", "source_image", "assessment__lookalike")
-            .defer("assessment__vector")
-        )
+        faces += Face.objects.filter(pk__in=held).with_review_rows()
     faces.sort(key=_review_sort_key)
     if not faces:
         return ReviewBatch(Identity.objects.filter(pk=identity_id).first() if identity_id else None)

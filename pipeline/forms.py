@@ -112,11 +112,24 @@ class ScrapeForm(forms.Form):
 
 
 class RecropForm(forms.Form):
-    identity = forms.ModelChoiceField(queryset=Identity.objects.active().order_by("name"))
+    # The picker, not a select of every identity: that is unusable at thousands of names.
+    identity = identity_picker_field(
+        "Identity",
+        required_message="Type the name of the identity to re-crop.",
+        help_text="Type to search names and aliases.",
+    )
     detector = forms.ChoiceField(label="Face detector", choices=DETECTOR_CHOICES, initial=DEFAULT_DETECTOR)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
+
+    def clean_identity(self) -> Identity:
+        """The identity typed in the picker field (without JavaScript, it is a name field)."""
+        name = self.cleaned_data["identity"].strip()
+        try:
+            return Identity.objects.active().get_by_name(name)
+        except Identity.DoesNotExist:
+            raise forms.ValidationError(f"No active identity is named “{name}”.") from None
 
 
 class ImportUploadForm(forms.Form):

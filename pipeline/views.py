@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from facesite.errors import FacesiteError
 from facesite.roles import role_required
+from identities.models import Identity
 from pipeline import services
 from pipeline.forms import ImportUploadForm, JobFilterForm, RecropForm, ScrapeForm
 from pipeline.kinds import automatic_job_kinds
@@ -161,7 +162,10 @@ def _scrape_started_report(request, started: list[tuple[JobRun, bool]]) -> None:
 
 @role_required(MANAGE)
 def recrop_start(request):
-    form = RecropForm(request.POST or None, initial={"identity": request.GET.get("identity")})
+    # A link may preselect the identity by id (?identity=7); the picker field holds its name.
+    identity_id = request.GET.get("identity", "")
+    preselected = Identity.objects.active().filter(pk=identity_id).first() if identity_id.isdigit() else None
+    form = RecropForm(request.POST or None, initial={"identity": preselected.name if preselected else ""})
     if request.method == "POST" and form.is_valid():
         job_run, started = services.recrop_start(
             identity=form.cleaned_data["identity"], detector=form.cleaned_data["detector"], actor=request.user

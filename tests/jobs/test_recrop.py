@@ -25,7 +25,7 @@ def jane(tmp_path) -> Identity:
 
 
 def recrop(web, identity: Identity, detector: str) -> JobRun:
-    web.post(reverse("recrop_start"), {"identity": identity.pk, "detector": detector})
+    web.post(reverse("recrop_start"), {"identity": identity.name, "detector": detector})
     burst_work("process")
     job_run = JobRun.objects.filter(kind="recrop").first()
     assert job_run.status == JobRun.Status.FINISHED, job_run.error
@@ -85,7 +85,7 @@ def test_the_recrop_page_says_other_detectors_faces_stay(admin_web, jane):
 
 
 def test_an_identity_being_recropped_is_not_recropped_twice_at_once(admin_web, rq_queues, jane):
-    admin_web.post(reverse("recrop_start"), {"identity": jane.pk, "detector": "mtcnn"})
-    admin_web.post(reverse("recrop_start"), {"identity": jane.pk, "detector": "mtcnn"})
+    admin_web.post(reverse("recrop_start"), {"identity": "Jane Doe", "detector": "mtcnn"})
+    admin_web.post(reverse("recrop_start"), {"identity": "Jane Doe", "detector": "mtcnn"})
 
     assert JobRun.objects.filter(kind="recrop").count() == 1

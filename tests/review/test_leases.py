@@ -85,6 +85,17 @@ def test_the_preferred_identity_comes_first_then_the_pool(reviewer, grace, pendi
     )
 
 
+def test_with_nothing_left_in_the_preferred_identity_held_crops_come_before_the_pool(
+    reviewer, grace, pending_faces, clock
+):
+    held = claimed_ids(reviewer, now=clock.now)
+    finished = make_identity("Ada Lovelace")
+    make_pending_faces(make_identity("Zed Zebra"), 2)
+    batch = review_batch_claim(reviewer=reviewer, prefer_identity_id=finished.pk, now=clock.after(60))
+    assert batch.identity == grace and [face.pk for face in batch.faces] == held
+    assert batch.expires_at == clock.after(360)
+
+
 def test_filters_by_identity_source_and_detector(reviewer, grace, pending_faces, clock):
     other = make_identity("Ada Lovelace")
     from_urls = make_pending_faces(other, 2, origin="url")

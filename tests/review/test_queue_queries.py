@@ -53,8 +53,9 @@ def test_fetching_and_voting_cost_the_same_queries_at_any_data_size(db):
     assert queries_for_fetch_and_vote("second", position=-1) == small
     fetch_queries, vote_queries = small
     # Both: session, user, permissions (one query), and a transaction's two statements.
-    # Fetch: the identity with work, the reviewer's own leases, locking candidates,
-    # re-reading them with their rows, the new leases, the reference strip.
+    # Fetch: the reviewer's own leases, the identity with work, the candidates with their
+    # rows (on PostgreSQL: locking them, then re-reading them), the new leases, the
+    # reference strip.
     # Vote: the face's lock, its votes, the vote, its audit event, the tally, the lease.
     assert fetch_queries <= 11 and vote_queries <= 11
 
