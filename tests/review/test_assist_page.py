@@ -30,7 +30,9 @@ def test_suspicious_crops_come_first_with_their_hint(settings, reviewer_web, pen
     assert batch_face_ids(html) == [not_face.pk, other.pk, look.pk, likely.pk, *unscored]
     assert "looks like Ada Lovelace (0.22)" in html
     assert 'data-band="likely"' in html and "Likely this person</span> 0.72" in html
-    assert "≥ 0.45" in html  # the legend's bar
+    # The legend's bars, the lookalike's included.
+    assert "≥ 0.45 and no one else claims it" in html
+    assert "claimed by a lookalike scoring ≥ 0.58" in html
 
 
 def test_a_reload_keeps_the_order(settings, reviewer_web, pending_faces):
