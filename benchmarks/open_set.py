@@ -132,6 +132,9 @@ class Run:
     enrolled: np.ndarray
     best: np.ndarray
     second: np.ndarray
+    # How far the best stands above the probe's other identity scores: (best - their
+    # mean) / their standard deviation (T-norm; benchmarks/score_normalisation.py).
+    z: np.ndarray
     right: np.ndarray
     judgeable: np.ndarray
     # The threshold before the impostor model: estimated on the gallery's own faces.
@@ -171,6 +174,9 @@ def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int,
         enrolled=enrolled,
         best=ranked[:, -1],
         second=ranked[:, -2] if scores.shape[1] > 1 else np.full(len(scores), -1.0),
+        z=(ranked[:, -1] - ranked[:, :-1].mean(axis=1)) / (ranked[:, :-1].std(axis=1) + 1e-6)
+        if scores.shape[1] > 1
+        else np.zeros(len(scores)),
         right=enrolled & (top_label == both.labels),
         judgeable=np.array([not FaceQuality(int(size), *rest).problem for size, *rest in qualities]),
         before=max(open_set_threshold(matrix, far=FAR) or 0.0, verification_threshold()),

@@ -17,84 +17,42 @@ Fit and report apart: for each gallery size and enrolment, z* is the smallest va
 which the LFW folds 1-5 galleries (strangers: the people of those folds not enrolled)
 name at most 1% of strangers; the figures reported are on the CelebA subset (strangers:
 the CelebA people not enrolled; LFW folds 6-10 with all 81 enrolled). 10 seeded splits
-each, as open_set.py makes them (its caches are read).
+each, open_set.py's runs (its options and caches).
 """
 
-import argparse
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from bench_django import django_setup, sqlite_url
-from open_set import DATA, FAR, Faces, celeba_faces, lfw_faces, people_with
+from open_set import FAR, Run, arguments, celeba_faces, lfw_faces, runs_make
 
 SIZES = (10, 20, 40, 81)
 DROPS = (0.0, 0.03, 0.05, 0.08)
 Z_GRID = np.arange(0.0, 12.0, 0.05)
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--celeba", type=Path, default=DATA / "celeba_subset" / "images")
-    parser.add_argument("--lfw", type=Path, default=DATA / "lfw_view2")
-    parser.add_argument("--celeba-cache", type=Path, help="open_set.py's CelebA cache")
-    parser.add_argument("--lfw-cache", type=Path, help="evaluate_lfw's --cache file for LFW")
-    parser.add_argument("--splits", type=int, default=10)
-    return parser.parse_args()
-
-
-def runs_make(faces: Faces, strangers: Faces | None, size: int, enrolment: int, splits: int) -> list[dict]:
-    """Per seeded split: every probe's best score, z-score, whether it is enrolled and
-    ranked rightly, and the impostor model's threshold for the gallery."""
-    from recognition.gallery.index import GalleryMatrix, identity_scores
+def thresholds(runs: list[Run]) -> list[float]:
+    """The impostor model's threshold for each run's gallery (never below the 1:1 one)."""
     from recognition.gallery.thresholds import impostor_bars, impostor_model, verification_threshold
 
     model = impostor_model("facenet")
-    runs = []
-    for seed in range(splits):
-        generator = np.random.default_rng(seed)
-        candidates = people_with(faces, enrolment + 1)
-        people = np.sort(generator.choice(candidates, size=min(size, len(candidates)), replace=False))
-        others = strangers if strangers is not None else faces.take(~np.isin(faces.labels, people))
-        gallery = np.zeros(len(faces.labels), bool)
-        for person in people:
-            rows = np.flatnonzero(faces.labels == person)
-            gallery[generator.choice(rows, size=enrolment, replace=False)] = True
-        probes = ~gallery & np.isin(faces.labels, people)
-        order = np.argsort(faces.labels[gallery], kind="stable")
-        matrix = GalleryMatrix((), faces.vectors[gallery][order], faces.labels[gallery][order])
-        vectors = np.concatenate([faces.vectors[probes], others.vectors])
-        labels = np.concatenate([faces.labels[probes], np.full(len(others.labels), -1)])
-        scores = identity_scores(matrix, vectors)
-        ranked = np.sort(scores, axis=1)
-        rest = ranked[:, :-1]
-        runs.append(
-            {
-                "best": ranked[:, -1],
-                "z": (ranked[:, -1] - rest.mean(axis=1)) / (rest.std(axis=1) + 1e-6),
-                "enrolled": labels >= 0,
-                "right": (labels >= 0) & (matrix.group_identity_ids[scores.argmax(axis=1)] == labels),
-                "threshold": impostor_bars(
-                    model, matrix.group_sizes, far=FAR, floor=verification_threshold()
-                )[0],
-            }
-        )
-    return runs
+    return [
+        impostor_bars(model, run.identity_faces, far=FAR, floor=verification_threshold())[0] for run in runs
+    ]
 
 
-def shares(runs: list[dict], drop: float, z_star: float) -> np.ndarray:
+def shares(runs: list[Run], bars: list[float], drop: float, z_star: float) -> np.ndarray:
     """Mean over the runs of (strangers named, named rightly, named wrongly)."""
     rows = []
-    for run in runs:
-        named = (run["best"] >= run["threshold"] - drop) & (run["z"] >= z_star)
-        enrolled = run["enrolled"]
+    for run, bar in zip(runs, bars, strict=True):
+        named = (run.best >= bar - drop) & (run.z >= z_star)
+        enrolled = run.enrolled
         rows.append(
             [
                 named[~enrolled].mean(),
-                (named & run["right"])[enrolled].mean(),
-                (named & ~run["right"])[enrolled].mean(),
+                (named & run.right)[enrolled].mean(),
+                (named & ~run.right)[enrolled].mean(),
             ]
         )
     return np.mean(rows, axis=0)
@@ -117,10 +75,14 @@ def main() -> None:
                 celeba_runs = runs_make(
                     celeba, report if size >= 81 else None, size, enrolment, options.splits
                 )
-                alone = shares(celeba_runs, 0.0, -np.inf)
+                fit_bars, celeba_bars = thresholds(fit_runs), thresholds(celeba_runs)
+                alone = shares(celeba_runs, celeba_bars, 0.0, -np.inf)
                 for drop in DROPS:
-                    z_star = next((z for z in Z_GRID if shares(fit_runs, drop, z)[0] <= FAR), Z_GRID[-1])
-                    fitted, reported = shares(fit_runs, drop, z_star), shares(celeba_runs, drop, z_star)
+                    z_star = next(
+                        (z for z in Z_GRID if shares(fit_runs, fit_bars, drop, z)[0] <= FAR), Z_GRID[-1]
+                    )
+                    fitted = shares(fit_runs, fit_bars, drop, z_star)
+                    reported = shares(celeba_runs, celeba_bars, drop, z_star)
                     print(
                         f"{size:>3} x {enrolment}       {drop:.2f} {z_star:6.2f} |"
                         f" {100 * fitted[0]:14.2f}% {100 * fitted[1]:6.1f}% |"
