@@ -214,7 +214,8 @@ def main() -> None:
         print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} before the runs")
         result = recognition_measure(data, user, options.runs, detectors)
         print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} after the runs")
-        figures_measure(result, options.figure_runs)
+        if options.figure_runs > 0:
+            figures_measure(result, options.figure_runs)
     sys.stdout.flush()
 
 
