@@ -166,12 +166,34 @@ def browser_login(
     return once the browser has left the login form (for the next page, or the form again
     with an error), so the caller never reads the page being replaced."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{live_server.url}{path}")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
     submit = browser.find_element(By.CSS_SELECTOR, "button[type=submit]")
     submit.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(submit))
+    page_left(browser, submit)
+
+
+def page_left(browser, element, timeout: float = 10) -> None:
+    """Wait until the page that holds `element` has been replaced by the next one.
+
+    Asked about an element of a page being left, chromedriver now and then answers "Node
+    with given id does not belong to the document" instead of a stale element (seen once
+    in CI on PostgreSQL): that means the page is gone too.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def left(_) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error):
+                raise
+            return True
+        return False
+
+    WebDriverWait(browser, timeout).until(left)

@@ -4,11 +4,10 @@ target with the picker (type, arrow down, Enter), and Enter again submits."""
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from identities.models import Face, Identity
-from tests.conftest import browser_login
+from tests.conftest import browser_login, page_left
 from tests.factories import make_face, make_identity
 from tests.recognition.gallery_rows import people_make
 
@@ -32,7 +31,7 @@ def pick_with_keyboard(browser, field, text: str) -> str:
 
 def submit_with_enter(browser, field) -> None:
     field.send_keys(Keys.ENTER)
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(field))
+    page_left(browser, field)
 
 
 def csp_violations(browser) -> list[str]:
@@ -83,7 +82,7 @@ def test_merging_identities_from_the_list_by_keyboard(browser, live_server, admi
     assert "Merge 2 identities into Ada Lovelace?" in browser.find_element(By.TAG_NAME, "h1").text
     confirm = browser.find_element(By.XPATH, "//button[normalize-space()='Merge into Ada Lovelace']")
     confirm.send_keys(Keys.ENTER)
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(confirm))
+    page_left(browser, confirm)
 
     assert "Merged 2 identities into Ada Lovelace" in browser.find_element(By.TAG_NAME, "body").text
     assert list(Identity.objects.values_list("name", flat=True)) == ["Ada Lovelace"]

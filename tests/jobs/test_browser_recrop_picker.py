@@ -4,11 +4,9 @@ for that identity."""
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from pipeline.models import JobRun
-from tests.conftest import browser_login
+from tests.conftest import browser_login, page_left
 from tests.factories import make_identity
 from tests.identities.test_browser_curation_keyboard import csp_violations, pick_with_keyboard
 
@@ -24,7 +22,7 @@ def test_picking_the_identity_by_keyboard_recrops_it(browser, live_server, admin
     assert pick_with_keyboard(browser, field, "roe") == "John Roe"
     button = browser.find_element(By.XPATH, "//button[normalize-space()='Start re-cropping']")
     button.send_keys(Keys.ENTER)
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(button))
+    page_left(browser, button)
 
     assert JobRun.objects.get(kind="recrop").target_key == f"identity:{john.pk}"
     assert csp_violations(browser) == []

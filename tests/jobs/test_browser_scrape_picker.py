@@ -4,11 +4,9 @@ empties for the next; the job starts for every ticked identity."""
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from pipeline.models import JobRun
-from tests.conftest import browser_login
+from tests.conftest import browser_login, page_left
 from tests.factories import make_identity
 from tests.identities.test_browser_curation_keyboard import csp_violations, pick_with_keyboard
 
@@ -32,7 +30,7 @@ def test_picking_two_identities_by_keyboard_scrapes_both(
     ]
     button = browser.find_element(By.XPATH, "//button[normalize-space()='Start scraping']")
     button.send_keys(Keys.ENTER)
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(button))
+    page_left(browser, button)
 
     assert set(JobRun.objects.filter(kind="scrape").values_list("target_key", flat=True)) == {
         f"identity:{jane.pk}",
