@@ -92,7 +92,8 @@ def leave_one_out(
 def own_columns(matrix: GalleryMatrix, face_ids: list[int]) -> np.ndarray:
     """Each face's row in the matrix (-1 when it holds none, say a face embedded since
     this process last read the gallery)."""
-    rows = {int(face_id): row for row, face_id in enumerate(matrix.face_ids)}
+    held = np.flatnonzero(np.isin(matrix.face_ids, face_ids))
+    rows = dict(zip(matrix.face_ids[held].tolist(), held.tolist(), strict=True))
     return np.array([rows.get(int(face_id), -1) for face_id in face_ids], dtype=np.int64)
 
 
