@@ -94,9 +94,9 @@ def lookalike_threshold() -> float:
     """The score at which a face counts as like another identity: the 1:1 threshold at
     which the verify page calls two faces one person.
 
-    Not the gallery's open-set threshold, which wrongly filed faces themselves raise: on
-    a demo gallery with three faces moved to the wrong person it rose to 0.85, and a
-    scan at that bar found one of the three.
+    Not the gallery's open-set threshold: that is the bar a stranger's best match among
+    all identities reaches rarely (0.6 and more for a large gallery), far above the score
+    at which a face is already more like another person than its own.
     """
     return verification_threshold()
 
