@@ -10,19 +10,8 @@ from identities.signals import faces_changed
 from recognition.gallery.cache import EMBEDDER, gallery_matrix
 from recognition.gallery.sync import gallery_sync
 from recognition.models import FaceEmbedding
-from tests.recognition.gallery_rows import gallery_clock_freeze, people_make
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    gallery_clock_freeze(monkeypatch)
-
-
-@pytest.fixture
-def people():
-    return people_make()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_gallery_clock")]
 
 
 def rows_of(identity_id: int) -> np.ndarray:

@@ -21,15 +21,12 @@ from recognition.gallery.lookalikes import (
 from recognition.models import FaceEmbedding
 from tests.conftest import make_user
 from tests.factories import make_identity
-from tests.recognition.gallery_rows import approved, direction, gallery_clock_freeze, near, people_make
+from tests.recognition.gallery_rows import approved, direction, near, people_make
 from tests.workers import burst_work
 
+pytestmark = pytest.mark.usefixtures("frozen_gallery_clock")
+
 SCAN_URL = reverse("gallery_lookalikes")
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    gallery_clock_freeze(monkeypatch)
 
 
 @pytest.fixture

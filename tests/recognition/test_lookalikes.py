@@ -8,19 +8,9 @@ from django.urls import reverse
 from identities.models import Face, Identity
 from recognition.gallery.lookalikes import identity_lookalikes, lookalike_threshold
 from tests.factories import make_face, make_identity
-from tests.recognition.gallery_rows import approved, direction, gallery_clock_freeze, near, people_make
+from tests.recognition.gallery_rows import approved, direction, near
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    gallery_clock_freeze(monkeypatch)
-
-
-@pytest.fixture
-def people():
-    return people_make()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_gallery_clock")]
 
 
 def lookalikes_url(identity: Identity) -> str:

@@ -18,20 +18,9 @@ from recognition.gallery.recognisability import (
     own_columns,
 )
 from tests.factories import make_face, make_identity
-from tests.recognition.gallery_rows import approved, direction, gallery_clock_freeze, near, people_make
+from tests.recognition.gallery_rows import approved, direction, near
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    gallery_clock_freeze(monkeypatch)
-
-
-@pytest.fixture
-def people():
-    """Ada (three faces and one of Bea's filed under her), Bea (three), Cleo (two)."""
-    return people_make()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_gallery_clock")]
 
 
 def matrix_of(vectors: list[np.ndarray], identity_ids: list[int]) -> GalleryMatrix:

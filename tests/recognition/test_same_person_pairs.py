@@ -10,14 +10,9 @@ from recognition.gallery.curation import close_core_pairs
 from recognition.gallery.index import rows_matrix
 from recognition.gallery.thresholds import verification_threshold
 from tests.factories import make_identity
-from tests.recognition.gallery_rows import approved, direction, gallery_clock_freeze, near
+from tests.recognition.gallery_rows import approved, direction, near
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    gallery_clock_freeze(monkeypatch)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_gallery_clock")]
 
 
 @pytest.fixture
