@@ -24,6 +24,10 @@ class GalleryMatrix:
         self.group_identity_ids = ids[self.group_starts]
         self.group_sizes = np.diff(np.r_[self.group_starts, len(ids)])
 
+    def groups_of(self, rows: np.ndarray) -> np.ndarray:
+        """The identity (its index in group_identity_ids) of each of these rows."""
+        return np.searchsorted(self.group_starts, rows, side="right") - 1
+
     @cached_property
     def sums(self) -> np.ndarray:
         """(identities, dimension) float32: the sum of each identity's vectors (rows_matrix
@@ -102,7 +106,7 @@ def own_core_scores(matrix: GalleryMatrix, vectors: np.ndarray, rows: np.ndarray
     not a new core per face.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
-    groups = np.searchsorted(matrix.group_starts, rows, side="right") - 1
+    groups = matrix.groups_of(rows)
     sums = matrix.sums[groups].astype(np.float64)
     dot = np.einsum("ij,ij->i", vectors, sums)
     self_dot = np.einsum("ij,ij->i", vectors, vectors)

@@ -204,10 +204,10 @@ def _block_flag(matrix: GalleryMatrix, start: int, stop: int, threshold: float) 
        best left is the other identity.
     3. Keep the rows _suspicious says, their margin as Lookalike.margin (no sibling: 0.0).
     """
-    block = np.arange(stop - start)
+    block, rows = np.arange(stop - start), np.arange(start, stop)
     scores = identity_scores(matrix, matrix.vectors[start:stop])
-    own_groups = np.searchsorted(matrix.group_identity_ids, matrix.identity_ids[start:stop])
-    own = own_core_scores(matrix, matrix.vectors[start:stop], np.arange(start, stop))
+    own_groups = matrix.groups_of(rows)
+    own = own_core_scores(matrix, matrix.vectors[start:stop], rows)
     scores[block, own_groups] = -np.inf
     other_groups = scores.argmax(axis=1)
     other = scores[block, other_groups].astype(np.float64)

@@ -79,7 +79,7 @@ def leave_one_out(
         scores = identity_scores(matrix, vectors[start:stop])
         columns = own_columns[start:stop]
         held = np.flatnonzero(columns >= 0)
-        own_groups = np.searchsorted(matrix.group_starts, columns[held], side="right") - 1
+        own_groups = matrix.groups_of(columns[held])
         scores[held, own_groups] = own_core_scores(matrix, vectors[start:stop][held], columns[held])
         best = scores.argmax(axis=1)
         best_scores[start:stop] = scores[np.arange(stop - start), best]
