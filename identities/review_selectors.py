@@ -1,10 +1,12 @@
 """Reads for the review pages: reference strips, filter menus, admin batches, conflicts, votes."""
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 
 from identities.models import Face, FaceAssessment, Identity, ReviewLease, ReviewVote, SourceImage
 from identities.review_services import BATCH_SIZE
+from identities.selectors import IDENTITY_SEARCH_TEXT_MAX
 
 REFERENCE_FACES = 12
 
@@ -44,6 +46,21 @@ def review_identity_choices(selected_id: int | None, limit: int = 200) -> list[I
     if selected_id and all(identity.pk != selected_id for identity in identities):
         identities += list(Identity.objects.filter(pk=selected_id))
     return sorted(identities, key=lambda identity: identity.name.casefold())
+
+
+def review_identity_search(text: str, *, limit: int = 10) -> list[Identity]:
+    """Identities with crops to review whose name contains the text (any case), for the
+    queue's filter picker: names that start with it first, then the rest, each A to Z.
+
+    Aliases are not searched: they are admins' notes, and an answer matched on one would
+    hint at it. Archived identities are left out, as the queue's old filter menu left them.
+    """
+    text = text.strip()[:IDENTITY_SEARCH_TEXT_MAX]
+    if not text:
+        return []
+    starts = Case(When(name__istartswith=text, then=Value(0)), default=Value(1), output_field=IntegerField())
+    identities = Identity.objects.active().filter(pending_count__gt=0, name__icontains=text)
+    return list(identities.only("name", "pending_count").order_by(starts, Lower("name"), "pk")[:limit])
 
 
 def review_detectors() -> list[str]:

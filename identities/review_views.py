@@ -129,6 +129,19 @@ def review_queue(request):
 
 
 @role_required(REVIEW)
+@require_GET
+def review_identity_search(request):
+    """Identities for the queue's filter picker, as JSON: ids, names and pending counts only
+    (no aliases or notes, which are admins'), of active identities with crops to review."""
+    found = review_selectors.review_identity_search(request.GET.get("q", ""))
+    results = [
+        {"id": identity.pk, "name": identity.name, "pending_faces": identity.pending_count}
+        for identity in found
+    ]
+    return JsonResponse({"results": results})
+
+
+@role_required(REVIEW)
 @require_http_methods(["GET", "POST"])
 def review_batch(request):
     """Crops as an HTML fragment: GET shows those the reviewer holds, POST leases the next.

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("review/", review_views.review_queue, name="review_queue"),
     path("review/batch/", review_views.review_batch, name="review_batch"),
+    path("review/identities/", review_views.review_identity_search, name="review_identity_search"),
     path("review/decisions/", review_views.review_decisions, name="review_decisions"),
     path("review/overrides/", review_views.review_overrides, name="review_overrides"),
     path("review/conflicts/", review_views.review_conflicts, name="review_conflicts"),

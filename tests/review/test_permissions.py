@@ -10,6 +10,7 @@ REVIEWER_PAGES = [
     ("get", "/review/batch/"),
     ("post", "/review/batch/"),
     ("post", "/review/decisions/"),
+    ("get", "/review/identities/"),
 ]
 ADMIN_PAGES = [
     ("get", "/review/conflicts/"),

@@ -1,0 +1,65 @@
+"""The review filter's identity search is open to reviewers but tells them only ids, names
+and pending counts of active identities with crops to review."""
+
+import pytest
+
+from tests.factories import make_identity, make_pending_faces
+
+pytestmark = pytest.mark.django_db
+SEARCH = "/review/identities/"
+
+
+def with_pending(name: str, count: int = 1, **fields):
+    identity = make_identity(name, **fields)
+    make_pending_faces(identity, count)
+    return identity
+
+
+def test_reviewers_get_ids_names_and_pending_counts_only(reviewer_web):
+    grace = with_pending("Grace Hopper", 3, aliases="Amazing Grace", notes="Met at the conference")
+
+    response = reviewer_web.get(SEARCH, {"q": "grace"})
+
+    assert response.status_code == 200
+    assert response.json() == {"results": [{"id": grace.pk, "name": "Grace Hopper", "pending_faces": 3}]}
+
+
+def test_only_active_identities_with_crops_to_review_are_offered(reviewer_web):
+    with_pending("Anna Archived", archived=True)
+    make_identity("Anna Done")
+    with_pending("Joanna")
+    with_pending("Annabel")
+
+    names = [row["name"] for row in reviewer_web.get(SEARCH, {"q": "ann"}).json()["results"]]
+
+    # Names starting with the text come first.
+    assert names == ["Annabel", "Joanna"]
+
+
+def test_aliases_are_not_searched_for_reviewers(reviewer_web):
+    with_pending("Samuel Clemens", aliases="Mark Twain")
+
+    assert reviewer_web.get(SEARCH, {"q": "twain"}).json() == {"results": []}
+
+
+def test_answers_are_limited_and_empty_text_finds_nothing(reviewer_web):
+    for number in range(12):
+        with_pending(f"Person {number:02d}")
+
+    assert len(reviewer_web.get(SEARCH, {"q": "person"}).json()["results"]) == 10
+    assert reviewer_web.get(SEARCH, {"q": "  "}).json() == {"results": []}
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    response = client.get(SEARCH, {"q": "a"})
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("web", ["admin_web", "uploader_web", "outsider_web"])
+def test_accounts_that_cannot_review_are_refused(request, web):
+    with_pending("Grace Hopper")
+    client = request.getfixturevalue(web)
+
+    response = client.get(SEARCH, {"q": "grace"})
+
+    assert response.status_code == 403 and "Grace" not in response.content.decode()
