@@ -1,16 +1,17 @@
 // The identity picker: a name field (input[data-identity-picker]) that searches names and
 // aliases as you type. Arrow keys move through the answers, Enter or a click picks one,
 // Escape closes the list. Without this script the field is a plain name field.
+//
+// A field searches the script's data-search-url (the admins' search), or its own
+// data-identity-picker-url (the review filter's, open to reviewers); a field with neither
+// stays a plain name field.
 (function () {
   "use strict";
   const script = document.currentScript;
-  const url = script && script.dataset.searchUrl;
-  if (!url) {
-    return;
-  }
+  const defaultUrl = script && script.dataset.searchUrl;
   let pickers = 0;
 
-  function upgrade(field) {
+  function upgrade(field, url) {
     const number = ++pickers;
     const list = document.createElement("ul");
     list.id = `identity-picker-${number}`;
@@ -98,7 +99,13 @@
         if (identity.archived) {
           notes.push("archived");
         }
-        notes.push(`${identity.approved_faces} approved`);
+        // The admins' search counts approved faces, the review filter's pending ones.
+        if (identity.approved_faces !== undefined) {
+          notes.push(`${identity.approved_faces} approved`);
+        }
+        if (identity.pending_faces !== undefined) {
+          notes.push(`${identity.pending_faces} pending`);
+        }
         const note = document.createElement("span");
         note.className = "muted small";
         note.textContent = ` ${notes.join(" · ")}`;
@@ -156,5 +163,10 @@
     field.addEventListener("blur", close);
   }
 
-  document.querySelectorAll("input[data-identity-picker]").forEach(upgrade);
+  document.querySelectorAll("input[data-identity-picker]").forEach((field) => {
+    const url = field.dataset.identityPickerUrl || defaultUrl;
+    if (url) {
+      upgrade(field, url);
+    }
+  });
 })();
