@@ -160,16 +160,32 @@ REVIEW_EXCLUDE_MAX = 1000
 class ReviewFilterForm(forms.Form):
     """The review queue's filters and hints; a value it cannot use is ignored, not refused.
 
+    `identity` is an id, as links and the page's batch requests carry it; `identity_name` is
+    what the filter's picker sends: a picked name, or without JavaScript a typed one.
     `prefer` is the identity on the reviewer's page, `after` the last face an admin's page
     showed, and `exclude` the faces whose decisions are still on their way from the browser.
     """
 
     identity = forms.IntegerField(required=False, min_value=1)
+    identity_name = forms.CharField(required=False, max_length=200)
     origin = forms.ChoiceField(choices=[("", "Any source"), *SourceImage.Origin.choices], required=False)
     detector = forms.CharField(required=False, max_length=32)
     prefer = forms.IntegerField(required=False, min_value=1)
     after = forms.IntegerField(required=False, min_value=0)
     exclude = forms.CharField(required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        name = (cleaned.get("identity_name") or "").strip()
+        if name:
+            identity_id = (
+                Identity.objects.active().filter(name__iexact=name).values_list("pk", flat=True).first()
+            )
+            if identity_id is None:
+                self.add_error("identity_name", f"No active identity is named “{name}”.")
+            else:
+                cleaned["identity"] = identity_id
+        return cleaned
 
     def values(self) -> dict:
         self.is_valid()

@@ -38,16 +38,6 @@ def review_source_visible(reviewer, source_image: SourceImage) -> bool:
     return Face.objects.filter(_served_to(reviewer), source_image=source_image).exists()
 
 
-def review_identity_choices(selected_id: int | None, limit: int = 200) -> list[Identity]:
-    """Identities with the most pending faces, for the queue's filter, plus the chosen one."""
-    identities = list(
-        Identity.objects.active().filter(pending_count__gt=0).order_by("-pending_count", "name")[:limit]
-    )
-    if selected_id and all(identity.pk != selected_id for identity in identities):
-        identities += list(Identity.objects.filter(pk=selected_id))
-    return sorted(identities, key=lambda identity: identity.name.casefold())
-
-
 def review_identity_search(text: str, *, limit: int = 10) -> list[Identity]:
     """Identities with crops to review whose name contains the text (any case), for the
     queue's filter picker: names that start with it first, then the rest, each A to Z.

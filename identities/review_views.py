@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from facesite.errors import FacesiteError
@@ -111,7 +111,19 @@ def _queue_context(*, mode: str, heading: str, batch_url: str, submit_url: str) 
 @role_required(REVIEW)
 @require_GET
 def review_queue(request):
-    filters = ReviewFilterForm(request.GET).values()
+    filter_form = ReviewFilterForm(request.GET)
+    filters = filter_form.values()
+    chosen = (
+        Identity.objects.only("name").filter(pk=filters["identity_id"]).first()
+        if filters["identity_id"]
+        else None
+    )
+    # The batch requests carry the chosen identity by id, however the page was asked for it.
+    batch_filters = {
+        "identity": chosen.pk if chosen else "",
+        "origin": filters["origin"],
+        "detector": filters["detector"],
+    }
     context = _queue_context(
         mode="vote",
         heading="Review",
@@ -120,10 +132,11 @@ def review_queue(request):
     )
     context.update(
         filters=filters,
-        identities=review_selectors.review_identity_choices(filters["identity_id"]),
+        identity_name=chosen.name if chosen else request.GET.get("identity_name", ""),
+        identity_error=" ".join(filter_form.errors.get("identity_name", [])),
         origins=ORIGIN_LABELS.items(),
         detectors=review_selectors.review_detectors(),
-        filter_query=request.GET.urlencode(),
+        filter_query=urlencode({key: value for key, value in batch_filters.items() if value}),
     )
     return render(request, "identities/review/queue.html", context)
 

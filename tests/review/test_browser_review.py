@@ -1,4 +1,5 @@
-"""Two reviewers, each in their own headless Chromium, review one identity at once with the keyboard."""
+"""Two reviewers, each in their own headless Chromium, review one identity at once with the
+keyboard; a reviewer narrows the queue to one identity with the filter's picker."""
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -7,8 +8,9 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from facesite import roles
 from identities.models import AuditEvent, Face, ReviewVote
-from tests.conftest import browser_login, chromium_start, make_user
-from tests.factories import make_pending_faces
+from tests.conftest import browser_login, chromium_start, make_user, page_left
+from tests.factories import make_identity, make_pending_faces
+from tests.identities.test_browser_curation_keyboard import csp_violations, pick_with_keyboard
 
 pytestmark = pytest.mark.browser
 CROPS = 10
@@ -40,12 +42,12 @@ def batch_text(browser) -> str:
     return browser.find_element(By.ID, "review-batch").text
 
 
-def open_queue(browser, live_server, username: str, identity) -> None:
+def open_queue(browser, live_server, username: str, identity, crops_expected: int = CROPS) -> None:
     """Log in on the review page, which holds nothing yet, and take a batch with Enter."""
     browser_login(browser, live_server, username, path=f"/review/?identity={identity.pk}")
     WebDriverWait(browser, 10).until(lambda _: "You hold no crops" in batch_text(browser))
     press(browser, Keys.ENTER)
-    WebDriverWait(browser, 10).until(lambda _: len(crops(browser)) == CROPS)
+    WebDriverWait(browser, 10).until(lambda _: len(crops(browser)) == crops_expected)
 
 
 def test_two_reviewers_clean_an_identity_together(browser, second_browser, live_server, reviewer, grace):
@@ -116,3 +118,35 @@ def test_decisions_made_offline_are_kept_and_sent_later(browser, live_server, re
     wait_until_saved(browser)
     votes = dict(ReviewVote.objects.values_list("face_id", "reason"))
     assert votes == {faces[0].pk: "", faces[1].pk: "duplicate"}
+
+
+def test_a_reviewer_picks_an_identity_to_review_by_typing_part_of_its_name(
+    browser, live_server, reviewer, grace
+):
+    make_pending_faces(grace, 3)
+    ada_faces = make_pending_faces(make_identity("Ada Lovelace"), 2)
+    make_pending_faces(make_identity("Adam Smith"), 2)
+    open_queue(browser, live_server, "rita", grace, crops_expected=3)
+    field = browser.find_element(By.CSS_SELECTOR, "input[name=identity_name][data-identity-picker]")
+    # The filter shows the identity the page was opened for.
+    assert field.get_attribute("value") == "Grace Hopper"
+
+    # Typing "a" and arrowing in the picker neither approves a held crop nor moves the cursor.
+    field.clear()
+    assert pick_with_keyboard(browser, field, "ada") == "Ada Lovelace"
+    assert "current" in crops(browser)[0].get_attribute("class")
+    assert "pending" in browser.find_element(By.ID, field.get_attribute("aria-controls")).get_attribute(
+        "textContent"
+    )
+    field.send_keys(Keys.ENTER)
+    page_left(browser, field)
+
+    field = browser.find_element(By.CSS_SELECTOR, "input[name=identity_name]")
+    assert field.get_attribute("value") == "Ada Lovelace"
+    WebDriverWait(browser, 10).until(lambda _: "You hold no crops" in batch_text(browser))
+    press(browser, Keys.ENTER)
+    WebDriverWait(browser, 10).until(lambda _: len(crops(browser)) == 2)
+    assert [crop.get_attribute("data-face-id") for crop in crops(browser)] == [str(f.pk) for f in ada_faces]
+    assert "Ada Lovelace" in batch_text(browser)
+    assert not ReviewVote.objects.exists()
+    assert csp_violations(browser) == []
