@@ -8,8 +8,9 @@
    scores the identities' pending crops again (crops_score_again).
 3. The job (recognition/tasks.py, kind "gallery") runs `gallery_sync`: it deletes rows of
    faces no longer approved and gives approved faces that have none one, for FaceNet and
-   the active model's embedder (gallery.policy): the vector review assistance made of
-   the crop while it was pending, where there is one, else a new embedding.
+   the embedder FACESITE_GALLERY_EMBEDDER chooses (gallery.policy): the vector review
+   assistance made of the crop while it was pending, where there is one, else a new
+   embedding.
 4. Every process's next search (gallery.cache) finds the new rows within a second.
 
 Faces moved to another identity keep their vectors (the crop is the same), but a row
@@ -32,6 +33,7 @@ from identities.models import Face, FaceAssessment
 from pipeline.models import JobRun
 from pipeline.services import job_start
 from recognition.embedders.base import Embedder
+from recognition.embedders.dlib_resnet import FusedEmbedder
 from recognition.gallery.cache import EMBEDDER, gallery_recheck
 from recognition.gallery.policy import gallery_model_embedder, sync_embedders
 from recognition.models import FaceEmbedding, ModelVersion
@@ -89,7 +91,7 @@ def _batch_embed(faces: list[Face], embedder: Embedder) -> tuple[int, int, list[
         for face_id, vector in assessed.items()
     ]
     if readable:
-        vectors = embedder.embed_crops([crops[face.pk] for face in readable], readable)
+        vectors = _crops_embed(embedder, [crops[face.pk] for face in readable], readable)
         rows += [
             FaceEmbedding(face=face, embedder=embedder.name, vector=vector.astype(np.float32).tobytes())
             for face, vector in zip(readable, vectors, strict=True)
@@ -100,13 +102,27 @@ def _batch_embed(faces: list[Face], embedder: Embedder) -> tuple[int, int, list[
     return len(readable), len(assessed), unreadable
 
 
+def _crops_embed(embedder: Embedder, crops: list[np.ndarray], faces: list[Face]) -> np.ndarray:
+    """embedder.embed_crops(), except that the fused embedder takes its FaceNet half from
+    the FaceNet rows of the same crops (FaceNet's pass of this job runs first) rather than
+    running FaceNet again: about a third of its time per face."""
+    if embedder.name != FusedEmbedder.name:
+        return embedder.embed_crops(crops, faces)
+    rows = FaceEmbedding.objects.filter(face__in=faces, embedder=EMBEDDER).values_list("face_id", "vector")
+    stored = {face_id: np.frombuffer(vector, dtype=np.float32) for face_id, vector in rows}
+    missing = [index for index, face in enumerate(faces) if face.pk not in stored]
+    embedded = iter(embedder.facenet.embed_crops([crops[i] for i in missing], [faces[i] for i in missing]))
+    facenet = np.stack([stored[face.pk] if face.pk in stored else next(embedded) for face in faces])
+    return embedder.fuse(facenet, embedder.dlib.embed_crops(crops, faces))
+
+
 def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
     """Bring the gallery in line with the approved faces, incrementally.
 
     1. Delete embeddings of faces that are no longer approved (a deleted face takes its
        rows with it; a merged face keeps its row, since the identity is read through it).
-    2. For each embedder kept (sync_embedders: FaceNet, then the active model's if the
-       gallery searches with it), give the approved faces that have no row of it one, a
+    2. For each embedder kept (sync_embedders: FaceNet, then the fused or the active
+       model's if the gallery searches with it), give the approved faces that have no row of it one, a
        batch at a time: review assistance's vector of the same crop where it has one
        (assessed_vectors), else one embedded from the stored crop; the summary counts
        them as "from_review" and "embedded".

@@ -1,14 +1,14 @@
 """Every threshold that decides whether a face is named: why a face was called unknown.
 
 - The gallery (1:N): a face is unknown when its best identity (scored by its core, the
-  mean of its faces) scores below gallery_threshold(). For FaceNet it is the score a
-  stranger's best match over a gallery of this many identities, of these numbers of
-  faces, reaches at most FACESITE_OPEN_SET_FAR of the time, read from the impostor model
-  measured on LFW's people (recognition.ml.impostors): it depends on the gallery's
-  shape, not on who is in it, and exists from the first identity. A trained model's
-  embedding has no such model, so its gallery keeps the estimate made on the gallery's
-  own faces. Either way never below the 1:1 threshold, and GalleryThreshold.rule says
-  which decided.
+  mean of its faces) scores below gallery_threshold(). For FaceNet and the fused
+  FaceNet + dlib embedder it is the score a stranger's best match over a gallery of this
+  many identities, of these numbers of faces, reaches at most FACESITE_OPEN_SET_FAR of
+  the time, read from the embedder's impostor model measured on LFW's people
+  (recognition.ml.impostors): it depends on the gallery's shape, not on who is in it,
+  and exists from the first identity. A trained model's embedding has no such model, so
+  its gallery keeps the estimate made on the gallery's own faces. Either way never
+  below the embedder's 1:1 threshold, and GalleryThreshold.rule says which decided.
 - Verification (1:1): two faces are one person at verification_threshold() or above,
   LFW's figure for FaceNet's chip.
 - A trained model: a face is unknown when its top softmax score is below the model's
@@ -22,6 +22,7 @@ from functools import cache
 import numpy as np
 from django.conf import settings
 
+from recognition.embedders.dlib_resnet import FusedEmbedder
 from recognition.embedders.facenet import FaceNetEmbedder
 from recognition.gallery.cache import EMBEDDER, calibration_get, calibration_put, gallery_matrix
 from recognition.gallery.index import GalleryMatrix, identity_scores
@@ -142,28 +143,45 @@ class GalleryThreshold:
     rule: str
 
 
+# The embedders whose impostor model was measured, and its file.
+IMPOSTOR_MODEL_FILES = {
+    FaceNetEmbedder.name: FaceNetEmbedder.impostor_model_file,
+    FusedEmbedder.name: FusedEmbedder.impostor_model_file,
+}
+
+
 @cache
 def impostor_model(embedder: str) -> ImpostorModel | None:
-    """The embedder's impostor model, where one was measured: FaceNet's."""
-    return ImpostorModel.load(FaceNetEmbedder.impostor_model_file) if embedder == EMBEDDER else None
+    """The embedder's impostor model, where one was measured: FaceNet's and the fused one's."""
+    path = IMPOSTOR_MODEL_FILES.get(embedder)
+    return ImpostorModel.load(path) if path else None
+
+
+def embedder_one_to_one(embedder: str) -> float:
+    """The 1:1 threshold of an embedder with an impostor model: verification_threshold()
+    for FaceNet, the fused embedder's own LFW figure for it."""
+    return (
+        FusedEmbedder.verification_threshold if embedder == FusedEmbedder.name else verification_threshold()
+    )
 
 
 def gallery_threshold_rule(embedder: str = EMBEDDER) -> GalleryThreshold:
     """The score below which a face is "unknown" for this embedder's gallery, and why.
 
-    FaceNet: the impostor model's threshold for identities of these many faces (a
-    stranger named at most FACESITE_OPEN_SET_FAR of the time; confident where a stranger
-    would be named CONFIDENT_FAR_DIVISOR times less often), never below the 1:1
-    threshold. A trained model's embedder: the estimate on the gallery's own faces
-    (open_set_threshold), never below its 1:1 pair_threshold(), recomputed only when
-    the gallery has grown or shrunk by CALIBRATION_REUSE.
+    FaceNet and the fused embedder: the impostor model's threshold for identities of
+    these many faces (a stranger named at most FACESITE_OPEN_SET_FAR of the time;
+    confident where a stranger would be named CONFIDENT_FAR_DIVISOR times less often),
+    never below the embedder's 1:1 threshold. A trained model's embedder: the estimate
+    on the gallery's own faces (open_set_threshold), never below its 1:1
+    pair_threshold(), recomputed only when the gallery has grown or shrunk by
+    CALIBRATION_REUSE.
     """
     matrix = gallery_matrix(embedder)
     identities, faces = len(matrix.group_starts), len(matrix.vectors)
     model = impostor_model(embedder)
     if model is None:
         return _gallery_estimate_rule(embedder, matrix)
-    far, floor = settings.FACESITE_OPEN_SET_FAR, verification_threshold()
+    far, floor = settings.FACESITE_OPEN_SET_FAR, embedder_one_to_one(embedder)
     named, confident, measured = impostor_bars(model, matrix.group_sizes, far=far, floor=floor)
     people = "person" if identities == 1 else "people"
     size = f"{identities:,} {people} and {faces:,} face{'' if faces == 1 else 's'}"

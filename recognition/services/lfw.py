@@ -11,6 +11,7 @@ from PIL import Image
 from facesite.errors import FacesiteError
 from facesite.files import atomic_path
 from pipeline.detection import DetectedFace, detector_get
+from recognition.embedders.base import Embedder
 from recognition.embedders.facenet import facenet_embedder
 
 
@@ -37,16 +38,18 @@ def lfw_paths_embed(
     paths: list[str],
     *,
     detector_name: str = "mtcnn",
+    embedder: Embedder | None = None,
     cache_file: Path | None = None,
     log=None,
 ) -> np.ndarray:
-    """(N, 512) gallery embeddings of LFW images: the detector, chip(), embed_chips(), as an upload.
+    """(N, dimension) embeddings of LFW images: the detector, chip(), embed_chips(), as an
+    upload is embedded; by FaceNet unless another embedder is given.
 
     With cache_file, embeddings already there (an .npz of paths and vectors) are reused
     and new ones added, so a rerun, or a run with more folds, embeds only what is new. A
-    cache holds one detector's chips: one made with another detector or chip is refused.
+    cache holds one detector's and one embedder's chips: any other cache is refused.
     """
-    embedder, detector = facenet_embedder(), detector_get(detector_name)
+    embedder, detector = embedder or facenet_embedder(), detector_get(detector_name)
     chip = _chip_description(embedder, detector_name, detector)
     cached = _cache_read(cache_file, chip)
     missing = [path for path in paths if path not in cached]
@@ -70,19 +73,29 @@ def lfw_paths_embed(
 
 
 def lfw_people_embed(
-    images_dir: Path, pairs: list, *, detector_name: str = "mtcnn", cache_file: Path | None = None, log=None
+    images_dir: Path,
+    pairs: list,
+    *,
+    detector_name: str = "mtcnn",
+    embedder: Embedder | None = None,
+    cache_file: Path | None = None,
+    log=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(embeddings, person index) of every image these LFW pairs name, each once, as
     lfw_paths_embed embeds them; people numbered in name order."""
     paths = sorted({path for pair in pairs for path in (pair.first, pair.second)})
-    vectors = lfw_paths_embed(images_dir, paths, detector_name=detector_name, cache_file=cache_file, log=log)
+    vectors = lfw_paths_embed(
+        images_dir, paths, detector_name=detector_name, embedder=embedder, cache_file=cache_file, log=log
+    )
     _, labels = np.unique([path.split("/")[0] for path in paths], return_inverse=True)
     return vectors, labels
 
 
-def _chip_description(embedder, detector_name: str, detector) -> str:
+def _chip_description(embedder: Embedder, detector_name: str, detector) -> str:
     box = getattr(detector, "box_refinement", "box as found")
-    return f"{detector_name} {box} margin {embedder.margin}"
+    # FaceNet's caches say which margin cut its chips; another embedder's say whose they are.
+    cut = f"margin {embedder.margin}" if embedder.name == "facenet" else embedder.name
+    return f"{detector_name} {box} {cut}"
 
 
 # Caches written before they recorded their chip were all MTCNN's.
@@ -97,7 +110,7 @@ def _cache_read(cache_file: Path | None, chip: str) -> dict[str, np.ndarray]:
     if stored_chip != chip:
         raise FacesiteError(
             f"{cache_file} holds embeddings of other chips ({stored_chip}), not of {chip}; "
-            "give each detector its own --cache file."
+            "give each detector and embedder its own --cache file."
         )
     return dict(zip(stored["paths"].tolist(), stored["vectors"], strict=True))
 

@@ -29,6 +29,7 @@ from identities.images import DecodedImage, image_byte_size_check, image_decode
 from pipeline.detection import RECOGNITION_DETECTOR, DetectedFace, detector_get
 from pipeline.quality import FaceQuality, face_quality
 from recognition.embedders.base import Embedder
+from recognition.embedders.dlib_resnet import FusedEmbedder
 from recognition.embedders.facenet import facenet_embedder
 from recognition.gallery.cache import EMBEDDER
 from recognition.gallery.policy import gallery_search_embedder
@@ -85,6 +86,16 @@ def embedder_chips(embedder: Embedder, pixels: np.ndarray, faces: list[DetectedF
     return [embedder.chip(pixels, face) for face in faces]
 
 
+def search_inputs(embedder: Embedder, pixels: np.ndarray, detected: list[DetectedFace], chips, crops) -> list:
+    """What the gallery's embedder embeds: FaceNet's chips, the active image model's
+    stored-crop cuts (both cut already), or the fused embedder's own."""
+    if embedder.name == EMBEDDER:
+        return chips
+    if embedder.name == FusedEmbedder.name:
+        return embedder_chips(embedder, pixels, detected)
+    return crops
+
+
 @dataclass
 class Recognition:
     """What recognizing one photo found, before anything is stored."""
@@ -124,8 +135,7 @@ def photo_analyse(data: bytes, timings: Timings | None = None) -> Recognition:
     adapter = model_version.adapter if model_version else None
     crops = timings.measure("chip", adapter.upload_chips, pixels, detected) if adapter else None
     embedder = timings.measure("gallery", gallery_search_embedder, model_version)
-    # Any embedder but FaceNet is model_version's, whose cut is made already.
-    searched = chips if embedder.name == EMBEDDER else crops
+    searched = timings.measure("chip", search_inputs, embedder, pixels, detected, chips, crops)
     embeddings = timings.measure("embed", embedder.embed_chips, searched)
     gallery = timings.measure("gallery", gallery_answers, embeddings, embedder)
     model = timings.measure("model", model_answers, model_version, crops or chips) if model_version else None

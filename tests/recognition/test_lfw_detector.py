@@ -5,6 +5,7 @@ import io
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -40,8 +41,24 @@ def test_each_detector_gets_its_own_cache(lfw_like, tmp_path):
 
     assert "1 folds, 4 pairs, 4 images" in yunet and "(yunet and FaceNet" in yunet
     assert "4 from the cache" in evaluate(pairs, images, "--detector", "yunet", "--cache", str(yunet_cache))
-    with pytest.raises(CommandError, match="holds embeddings of other chips .*give each detector its own"):
+    with pytest.raises(
+        CommandError, match="holds embeddings of other chips .*give each detector and embedder"
+    ):
         evaluate(pairs, images, "--detector", "yunet", "--cache", str(mtcnn_cache))
+
+
+@pytest.mark.django_db
+def test_each_embedder_gets_its_own_cache(lfw_like, tmp_path):
+    pairs, images = lfw_like
+    facenet_cache, fused_cache = tmp_path / "facenet.npz", tmp_path / "fused.npz"
+
+    evaluate(pairs, images, "--cache", str(facenet_cache))
+    fused = evaluate(pairs, images, "--embedder", "facenet-dlib", "--cache", str(fused_cache))
+
+    assert "(mtcnn and FaceNet + dlib" in fused
+    assert np.load(fused_cache)["vectors"].shape == (4, 640)
+    with pytest.raises(CommandError, match=r"holds embeddings of other chips \(mtcnn box as found margin"):
+        evaluate(pairs, images, "--embedder", "facenet-dlib", "--cache", str(facenet_cache))
 
 
 def test_an_unknown_detector_is_named_with_the_choices(lfw_like):
