@@ -30,8 +30,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path):
     """Each test writes images under its own folder, serves static files unhashed, and
-    hashes passwords with a fast (insecure) hasher, since tests create many users."""
+    hashes passwords with a fast (insecure) hasher, since tests create many users.
+
+    The gallery searches FaceNet's rows alone, one network per face where the default
+    fused embedder runs two; tests/recognition/test_fused_embedder.py covers the default.
+    """
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.FACESITE_GALLERY_EMBEDDER = "facenet"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

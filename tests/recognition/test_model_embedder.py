@@ -238,5 +238,7 @@ def test_an_unknown_gallery_embedder_setting_stops_the_start(monkeypatch, tmp_pa
     monkeypatch.setenv("FACESITE_GALLERY_EMBEDDER", "model-12")
     settings_file = Path(__file__).parents[2] / "facesite" / "settings.py"
 
-    with pytest.raises(ImproperlyConfigured, match="GALLERY_EMBEDDER must be one of facenet, active-model"):
+    with pytest.raises(
+        ImproperlyConfigured, match="GALLERY_EMBEDDER must be one of facenet-dlib, facenet, active-model"
+    ):
         runpy.run_path(str(settings_file))
