@@ -2,17 +2,23 @@
 people named, at every gallery size?
 
     .venv/bin/python benchmarks/open_set.py --celeba-cache /tmp/celeba.npz --lfw-cache /tmp/lfw-mtcnn.npz
+    .venv/bin/python benchmarks/open_set.py --embedder facenet-dlib \
+        --celeba-cache /tmp/celeba-fused.npz --lfw-cache /tmp/lfw-fused.npz
 
-Fit on one set, report on another. FaceNet's impostor model (recognition/embedders/
-facenet_impostors.json, `manage.py measure_impostors`) was measured on the people of LFW
+Fit on one set, report on another. Each embedder's impostor model (recognition/embedders/
+*_impostors.json, `manage.py measure_impostors`) was measured on the people of LFW
 folds 1-5, and any bar a rule below fits (the margin) is fitted on those same people
 ("fit" runs); the figures reported are on the CelebA subset and on the people of LFW
 folds 6-10, which nothing was fitted on.
 
-1. Embed the largest face of every CelebA subset photo as an upload is embedded
-   (recognition's detector, FaceNet's chip), with its quality (box size, detector
-   confidence, sharpness); cached with --celeba-cache. LFW images are embedded as
-   evaluate_lfw embeds them (its --cache file is read and extended with --lfw-cache).
+1. Embed the largest face of every CelebA subset photo with the chosen embedder
+   (--embedder; FaceNet unless told) the way the product does: as an upload is embedded
+   (recognition's detector, the embedder's chip of the photo) for probes, and as the
+   gallery embeds an approved face (the stored crop the importer cuts, embed_crops) for
+   enrolment; with its quality (box size, detector confidence, sharpness); cached with
+   --celeba-cache (one file per embedder). LFW images are embedded as evaluate_lfw embeds
+   them, for probes and enrolment alike (--lfw-cache, evaluate_lfw's file for the same
+   embedder).
 2. Runs, each over --splits seeded splits:
    - CelebA, gallery of 5, 10, 20, 40 and 81 identities, 1 and 5 enrolment photos each
      (people with more photos than that), their other photos as probes; strangers are
@@ -49,6 +55,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--celeba-cache", type=Path, help="an .npz of CelebA faces (written if missing)")
     parser.add_argument("--lfw-cache", type=Path, help="evaluate_lfw's --cache file for LFW")
     parser.add_argument("--splits", type=int, default=10)
+    parser.add_argument(
+        "--embedder", default="facenet", choices=("facenet", "facenet-dlib"), help="whose gallery (facenet)"
+    )
     return parser.parse_args()
 
 
@@ -56,7 +65,10 @@ def arguments() -> argparse.Namespace:
 class Faces:
     """Embedded faces: one row per photo, with its person and its face's quality."""
 
+    # As an upload embeds the face (probes)...
     vectors: np.ndarray
+    # ...and as the gallery embeds it once approved (enrolment).
+    gallery_vectors: np.ndarray
     labels: np.ndarray
     size: np.ndarray
     confidence: np.ndarray
@@ -66,21 +78,23 @@ class Faces:
         return Faces(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
 
 
-def celeba_embed(images: Path) -> Faces:
+def celeba_embed(images: Path, embedder) -> Faces:
     """The largest face of each CelebA photo that has one (step 1)."""
+    from types import SimpleNamespace
+
     from PIL import Image
 
-    from recognition.embedders.facenet import facenet_embedder
+    from pipeline.cropping import face_crop_stored
     from recognition.services.uploads import photo_face_quality, photo_faces
 
-    embedder = facenet_embedder()
-    chips, rows, missed = [], [], 0
+    chips, crops, rows, missed = [], [], [], 0
     folders = sorted(folder for folder in images.iterdir() if folder.is_dir())
     started = time.perf_counter()
     for label, folder in enumerate(folders):
         for path in sorted(folder.glob("*.jpg")):
             with Image.open(path) as photo:
-                pixels = np.asarray(photo.convert("RGB"))
+                image = photo.convert("RGB")
+            pixels = np.asarray(image)
             faces = photo_faces(pixels)
             if not faces:
                 missed += 1
@@ -88,35 +102,55 @@ def celeba_embed(images: Path) -> Faces:
             face = faces[0]
             quality = photo_face_quality(pixels, face)
             chips.append(embedder.chip(pixels, face))
+            # The stored crop and what its Face row says of the box.
+            row = SimpleNamespace(box_width=face.width, box_height=face.height, detector=face.detector)
+            crops.append((np.asarray(face_crop_stored(image, face)), row))
             rows.append((label, quality.size, quality.confidence or 1.0, quality.sharpness))
     vectors = np.concatenate([embedder.embed_chips(chips[i : i + 64]) for i in range(0, len(chips), 64)])
+    gallery_vectors = np.concatenate(
+        [
+            embedder.embed_crops(
+                [crop for crop, _ in crops[i : i + 64]], [row for _, row in crops[i : i + 64]]
+            )
+            for i in range(0, len(crops), 64)
+        ]
+    )
     seconds = time.perf_counter() - started
     print(f"CelebA: {len(rows)} faces of {len(folders)} people in {seconds:.0f} s; {missed} photos had none")
     columns = np.array(rows, dtype=np.float64)
-    return Faces(vectors, columns[:, 0].astype(int), columns[:, 1], columns[:, 2], columns[:, 3])
+    return Faces(
+        vectors, gallery_vectors, columns[:, 0].astype(int), columns[:, 1], columns[:, 2], columns[:, 3]
+    )
 
 
-def celeba_faces(images: Path, cache: Path | None) -> Faces:
+def celeba_faces(images: Path, cache: Path | None, embedder) -> Faces:
     if cache and cache.exists():
-        return Faces(**np.load(cache))
-    faces = celeba_embed(images)
+        stored = dict(np.load(cache))
+        if str(stored.pop("embedder", "")) != embedder.name:
+            sys.exit(
+                f"{cache} holds another embedder's faces than {embedder.name}'s: give each its own file."
+            )
+        return Faces(**stored)
+    faces = celeba_embed(images, embedder)
     if cache:
-        np.savez(cache, **{name: getattr(faces, name) for name in Faces.__dataclass_fields__})
+        fields = {name: getattr(faces, name) for name in Faces.__dataclass_fields__}
+        np.savez(cache, embedder=np.array(embedder.name), **fields)
     return faces
 
 
-def lfw_faces(lfw: Path, cache: Path | None, folds: range) -> Faces:
+def lfw_faces(lfw: Path, cache: Path | None, folds: range, embedder) -> Faces:
     """The photos of the people of these LFW folds (0-based), embedded as evaluate_lfw does.
 
-    LFW's faces are 150x150 crops centred on their person: their quality is taken as fine.
+    LFW's faces are 150x150 crops centred on their person: their quality is taken as fine,
+    and a stored crop of one would hold the same pixels, so enrolment uses the same vectors.
     """
     from recognition.ml.lfw import lfw_pairs_read
     from recognition.services.lfw import lfw_people_embed
 
     pairs = [pair for pair in lfw_pairs_read(lfw / "pairs.txt") if pair.fold in folds]
-    vectors, labels = lfw_people_embed(lfw / "lfw", pairs, cache_file=cache)
+    vectors, labels = lfw_people_embed(lfw / "lfw", pairs, embedder=embedder, cache_file=cache)
     count = len(labels)
-    return Faces(vectors, labels, np.full(count, 100.0), np.ones(count), np.full(count, 100.0))
+    return Faces(vectors, vectors, labels, np.full(count, 100.0), np.ones(count), np.full(count, 100.0))
 
 
 @dataclass
@@ -139,14 +173,18 @@ class Run:
     judgeable: np.ndarray
     # The threshold before the impostor model: estimated on the gallery's own faces.
     before: float
+    # The embedder's 1:1 threshold, below which no rule names a face.
+    floor: float
 
 
-def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int, seed: int) -> Run:
+def run_make(
+    faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int, seed: int, embedder: str = "facenet"
+) -> Run:
     """Enrol `enrolment` photos of each of `people` (the rest of their photos are probes);
     `strangers` are probes of people never enrolled."""
     from pipeline.quality import FaceQuality
     from recognition.gallery.index import GalleryMatrix, identity_scores
-    from recognition.gallery.thresholds import open_set_threshold, verification_threshold
+    from recognition.gallery.thresholds import embedder_one_to_one, open_set_threshold
 
     generator = np.random.default_rng(seed)
     gallery = np.zeros(len(faces.labels), dtype=bool)
@@ -155,7 +193,7 @@ def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int,
         gallery[generator.choice(rows, size=enrolment, replace=False)] = True
     probes = ~gallery & np.isin(faces.labels, people)
     order = np.argsort(faces.labels[gallery], kind="stable")
-    matrix = GalleryMatrix((), faces.vectors[gallery][order], faces.labels[gallery][order])
+    matrix = GalleryMatrix((), faces.gallery_vectors[gallery][order], faces.labels[gallery][order])
     both = Faces(
         *(
             np.concatenate([getattr(faces.take(probes), name), getattr(strangers, name)])
@@ -179,7 +217,8 @@ def run_make(faces: Faces, strangers: Faces, people: np.ndarray, enrolment: int,
         else np.zeros(len(scores)),
         right=enrolled & (top_label == both.labels),
         judgeable=np.array([not FaceQuality(int(size), *rest).problem for size, *rest in qualities]),
-        before=max(open_set_threshold(matrix, far=FAR) or 0.0, verification_threshold()),
+        before=max(open_set_threshold(matrix, far=FAR) or 0.0, embedder_one_to_one(embedder)),
+        floor=embedder_one_to_one(embedder),
     )
 
 
@@ -194,10 +233,10 @@ class Rule:
 
     def decide(self, run: Run, model) -> tuple[np.ndarray, np.ndarray]:
         """(named, too poor) per probe of the run."""
-        from recognition.gallery.thresholds import impostor_bars, verification_threshold
+        from recognition.gallery.thresholds import impostor_bars
 
         if self.impostor_model:
-            threshold = impostor_bars(model, run.identity_faces, far=FAR, floor=verification_threshold())[0]
+            threshold = impostor_bars(model, run.identity_faces, far=FAR, floor=run.floor)[0]
         else:
             threshold = run.before
         poor = ~run.judgeable if self.quality else np.zeros(len(run.best), bool)
@@ -248,7 +287,9 @@ def lfw_split(faces: Faces) -> tuple[Faces, Faces, np.ndarray]:
     return faces.take(rows), faces.take(~rows), several
 
 
-def runs_make(faces: Faces, strangers: Faces | None, size: int, enrolment: int, splits: int) -> list[Run]:
+def runs_make(
+    faces: Faces, strangers: Faces | None, size: int, enrolment: int, splits: int, embedder: str = "facenet"
+) -> list[Run]:
     """Seeded runs of `size` people enrolled with `enrolment` photos each; strangers are
     the given ones, or else the people of `faces` not enrolled."""
     runs = []
@@ -257,7 +298,7 @@ def runs_make(faces: Faces, strangers: Faces | None, size: int, enrolment: int, 
         candidates = people_with(faces, enrolment + 1)
         people = np.sort(generator.choice(candidates, size=min(size, len(candidates)), replace=False))
         others = strangers if strangers is not None else faces.take(~np.isin(faces.labels, people))
-        runs.append(run_make(faces, others, people, enrolment, seed))
+        runs.append(run_make(faces, others, people, enrolment, seed, embedder))
     return runs
 
 
@@ -298,17 +339,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="facesite-bench-", ignore_cleanup_errors=True) as directory:
         work_directory = Path(directory)
         django_setup(sqlite_url(work_directory), work_directory)
-        from recognition.gallery.thresholds import impostor_model
+        from recognition.embedders.pretrained import pretrained_embedder
+        from recognition.gallery.thresholds import embedder_one_to_one, impostor_model
 
-        model = impostor_model("facenet")
-        print(f"Impostor model: {model.source}")
-        celeba = celeba_faces(options.celeba, options.celeba_cache)
-        lfw_fit = lfw_faces(options.lfw, options.lfw_cache, range(0, 5))
-        lfw_report = lfw_faces(options.lfw, options.lfw_cache, range(5, 10))
+        name = options.embedder
+        embedder, model = pretrained_embedder(name), impostor_model(name)
+        print(
+            f"{embedder.label}: impostor model {model.source}; 1:1 threshold {embedder_one_to_one(name):.3f}"
+        )
+        celeba = celeba_faces(options.celeba, options.celeba_cache, embedder)
+        lfw_fit = lfw_faces(options.lfw, options.lfw_cache, range(0, 5), embedder)
+        lfw_report = lfw_faces(options.lfw, options.lfw_cache, range(5, 10), embedder)
 
         # Fit: the margin each margin rule needs, on the people the impostor model was measured on.
         fit_faces, fit_strangers, fit_people = lfw_split(lfw_fit)
-        fit_runs = runs_make(fit_faces, fit_strangers, len(fit_people), 1, options.splits)
+        fit_runs = runs_make(fit_faces, fit_strangers, len(fit_people), 1, options.splits, name)
         quality_rule = Rule("impostor model + quality", quality=True)
         margin = margin_fit(fit_runs, model, quality_rule)
         rules = [
@@ -327,18 +372,16 @@ def main() -> None:
                 title = f"CelebA, {size} people x {enrolment} photo{'s' if enrolment > 1 else ''}"
                 if strangers is not None:
                     title += ", strangers from LFW folds 6-10"
-                results = report(
-                    title, runs_make(celeba, strangers, size, enrolment, options.splits), rules, model
-                )
+                runs = runs_make(celeba, strangers, size, enrolment, options.splits, name)
+                results = report(title, runs, rules, model)
                 for rule in rules[1:]:
                     missed.setdefault(rule.title, []).extend(
                         f"{title}: {text}" for text in targets_check(results, enrolment, rule.title)
                     )
         for size in (*GALLERY_SIZES, len(lfw_people)):
             title = f"LFW folds 6-10, {min(size, len(lfw_people))} people x 1 photo"
-            results = report(
-                title, runs_make(lfw_people_faces, lfw_strangers, size, 1, options.splits), rules, model
-            )
+            runs = runs_make(lfw_people_faces, lfw_strangers, size, 1, options.splits, name)
+            results = report(title, runs, rules, model)
             for rule in rules[1:]:
                 missed.setdefault(rule.title, []).extend(
                     f"{title}: {text}" for text in targets_check(results, 1, rule.title)

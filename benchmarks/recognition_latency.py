@@ -4,20 +4,22 @@
     .venv/bin/python benchmarks/recognition_latency.py --model none --gallery 100000
     .venv/bin/python benchmarks/recognition_latency.py --gallery-embedder active-model
     .venv/bin/python benchmarks/recognition_latency.py --model none --detectors mtcnn,yunet
+    .venv/bin/python benchmarks/recognition_latency.py --model none --gallery-embedder facenet,facenet-dlib
 
 1. Migrate a scratch SQLite database and fill the gallery with --gallery random unit
    embeddings (search time depends on the gallery's size, not on what the vectors say).
 2. With --model small_cnn (default), facenet_head or inception_v3, save an untrained model
    of that architecture at the training defaults' input size and make it active: its
-   prediction costs the same as a trained one's. With --gallery-embedder active-model,
-   every gallery face also gets a random row of that model's embedder, and the gallery
-   searches those (the model's layer before the softmax) instead of FaceNet's.
+   prediction costs the same as a trained one's.
+   With --gallery-embedder active-model or facenet-dlib, every gallery face also gets a
+   random row of that embedder (the model's layer before the softmax, or FaceNet fused
+   with dlib), and the gallery searches those instead of FaceNet's.
 3. Compose the photo: a CelebA photo scaled to 400 pixels high on a 640x480 grey canvas.
 4. Warm up (model loads, graph builds), then time --runs calls of photo_recognize, the
    whole service the upload page and the API call: decode, detect, chip, embed, gallery
    search, model prediction, storing the result (and the expired-result cleanup). With
-   several --detectors, recognition uses each in turn, run by run, so a change in the
-   machine's load falls on each alike.
+   several --detectors or --gallery-embedder values, recognition uses each in turn, run
+   by run, so a change in the machine's load falls on each alike.
 5. Time drawing each figure of the face from scratch (no cache), --figure-runs times.
 """
 
@@ -53,8 +55,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--gallery-embedder",
         default="facenet",
-        choices=("facenet", "active-model"),
-        help="what the gallery searches with (FACESITE_GALLERY_EMBEDDER); active-model needs an image model",
+        help="comma-separated: what the gallery searches with (FACESITE_GALLERY_EMBEDDER values: facenet, "
+        "facenet-dlib, active-model; active-model needs an image model)",
     )
     return parser.parse_args()
 
@@ -100,18 +102,13 @@ def model_activate(architecture: str, identities: int = 100):
     return model_version
 
 
-def model_gallery_fill(model_version) -> None:
-    """Give every gallery face a random unit row of the model's embedder, as the gallery
-    job would, and have the gallery search with it."""
+def gallery_rows_fill(embedder) -> None:
+    """Give every gallery face a random unit row of the embedder, as the gallery job would."""
     import numpy as np
-    from django.conf import settings
 
-    from recognition.embedders.model import ModelEmbedder
     from recognition.models import FaceEmbedding
 
-    settings.FACESITE_GALLERY_EMBEDDER = "active-model"
-    embedder = ModelEmbedder(model_version)
-    face_ids = list(FaceEmbedding.objects.order_by("pk").values_list("face_id", flat=True))
+    face_ids = list(FaceEmbedding.objects.order_by("pk").values_list("face_id", flat=True).distinct())
     generator = np.random.default_rng(1)
     for start in range(0, len(face_ids), 5000):
         chunk = face_ids[start : start + 5000]
@@ -121,7 +118,7 @@ def model_gallery_fill(model_version) -> None:
             FaceEmbedding(face_id=face_id, embedder=embedder.name, vector=vector.tobytes())
             for face_id, vector in zip(chunk, vectors, strict=True)
         )
-    print(f"gallery searched with {embedder.label} ({embedder.dimension}-d rows)")
+    print(f"gallery rows of {embedder.label} ({embedder.dimension}-d)")
 
 
 def percentiles(milliseconds: list[float]) -> tuple[float, float]:
@@ -129,35 +126,41 @@ def percentiles(milliseconds: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def recognition_measure(data: bytes, user, runs: int, detectors: list[str]):
+def recognition_measure(data: bytes, user, runs: int, variants: list[tuple[str, str]]):
+    """Time recognition with each (detector, gallery embedder) in turn, run by run."""
     from unittest import mock
+
+    from django.test import override_settings
 
     from recognition.services import uploads
 
-    def recognize(detector: str, timings=None):
-        with mock.patch.object(uploads, "RECOGNITION_DETECTOR", detector):
+    def recognize(variant: tuple[str, str], timings=None):
+        detector, embedder = variant
+        with (
+            mock.patch.object(uploads, "RECOGNITION_DETECTOR", detector),
+            override_settings(FACESITE_GALLERY_EMBEDDER=embedder),
+        ):
             return uploads.photo_recognize(data=data, user=user, keep=False, timings=timings)
 
-    for detector in detectors:
+    for variant in variants:
         for _ in range(3):
-            result = recognize(detector)
-        assert len(result.faces) == 1, f"{detector}: expected one face, found {len(result.faces)}"
-    totals, stages = {name: [] for name in detectors}, {name: [] for name in detectors}
+            result = recognize(variant)
+        assert len(result.faces) == 1, f"{variant}: expected one face, found {len(result.faces)}"
+    totals, stages = {variant: [] for variant in variants}, {variant: [] for variant in variants}
     for _ in range(runs):
-        for detector in detectors:
+        for variant in variants:
             timings = uploads.Timings()
             started = time.perf_counter()
-            result = recognize(detector, timings)
-            totals[detector].append((time.perf_counter() - started) * 1000)
-            stages[detector].append(timings.stages)
-    for detector in detectors:
-        p50, p95 = percentiles(totals[detector])
-        slowest = max(totals[detector])
-        print(
-            f"\nrecognize with {detector}, {runs} runs (ms): p50 {p50:.0f}  p95 {p95:.0f}  max {slowest:.0f}"
-        )
-        for stage in stages[detector][0]:
-            stage_p50, stage_p95 = percentiles([each[stage] * 1000 for each in stages[detector]])
+            result = recognize(variant, timings)
+            totals[variant].append((time.perf_counter() - started) * 1000)
+            stages[variant].append(timings.stages)
+    for variant in variants:
+        p50, p95 = percentiles(totals[variant])
+        slowest = max(totals[variant])
+        title = f"{variant[0]}, gallery {variant[1]}"
+        print(f"\nrecognize with {title}, {runs} runs (ms): p50 {p50:.0f}  p95 {p95:.0f}  max {slowest:.0f}")
+        for stage in stages[variant][0]:
+            stage_p50, stage_p95 = percentiles([each[stage] * 1000 for each in stages[variant]])
             print(f"  {stage:<10} p50 {stage_p50:7.1f}  p95 {stage_p95:7.1f}")
     return result
 
@@ -200,11 +203,18 @@ def main() -> None:
         populate(options.gallery, 10)
         seconds = time.perf_counter() - started
         print(f"{os.cpu_count()} CPUs; gallery of {options.gallery:,} embeddings made in {seconds:.0f} s")
+        embedders = options.gallery_embedder.split(",")
         if options.model != "none":
             model_version = model_activate(options.model)
             print(f"active model: untrained {options.model}, {model_version.config}")
-            if options.gallery_embedder == "active-model":
-                model_gallery_fill(model_version)
+            if "active-model" in embedders:
+                from recognition.embedders.model import ModelEmbedder
+
+                gallery_rows_fill(ModelEmbedder(model_version))
+        if "facenet-dlib" in embedders:
+            from recognition.embedders.dlib_resnet import fused_embedder
+
+            gallery_rows_fill(fused_embedder())
         user = get_user_model().objects.create_user("bench")
         data = photo_compose(options.photo)
         print(f"photo: 640x480 JPEG, {len(data):,} bytes, from {options.photo.name}")
@@ -212,7 +222,8 @@ def main() -> None:
 
         detectors = options.detectors.split(",") if options.detectors else [RECOGNITION_DETECTOR]
         print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} before the runs")
-        result = recognition_measure(data, user, options.runs, detectors)
+        variants = [(detector, embedder) for detector in detectors for embedder in embedders]
+        result = recognition_measure(data, user, options.runs, variants)
         print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())} after the runs")
         if options.figure_runs > 0:
             figures_measure(result, options.figure_runs)

@@ -32,14 +32,12 @@ DROPS = (0.0, 0.03, 0.05, 0.08)
 Z_GRID = np.arange(0.0, 12.0, 0.05)
 
 
-def thresholds(runs: list[Run]) -> list[float]:
+def thresholds(runs: list[Run], embedder: str) -> list[float]:
     """The impostor model's threshold for each run's gallery (never below the 1:1 one)."""
-    from recognition.gallery.thresholds import impostor_bars, impostor_model, verification_threshold
+    from recognition.gallery.thresholds import impostor_bars, impostor_model
 
-    model = impostor_model("facenet")
-    return [
-        impostor_bars(model, run.identity_faces, far=FAR, floor=verification_threshold())[0] for run in runs
-    ]
+    model = impostor_model(embedder)
+    return [impostor_bars(model, run.identity_faces, far=FAR, floor=run.floor)[0] for run in runs]
 
 
 def shares(runs: list[Run], bars: list[float], drop: float, z_star: float) -> np.ndarray:
@@ -62,20 +60,23 @@ def main() -> None:
     options = arguments()
     with tempfile.TemporaryDirectory(prefix="facesite-bench-", ignore_cleanup_errors=True) as directory:
         django_setup(sqlite_url(Path(directory)), Path(directory))
-        celeba = celeba_faces(options.celeba, options.celeba_cache)
-        fit = lfw_faces(options.lfw, options.lfw_cache, range(0, 5))
-        report = lfw_faces(options.lfw, options.lfw_cache, range(5, 10))
+        from recognition.embedders.pretrained import pretrained_embedder
+
+        name = options.embedder
+        embedder = pretrained_embedder(name)
+        celeba = celeba_faces(options.celeba, options.celeba_cache, embedder)
+        fit = lfw_faces(options.lfw, options.lfw_cache, range(0, 5), embedder)
+        report = lfw_faces(options.lfw, options.lfw_cache, range(5, 10), embedder)
         print(
             "gallery        drop     z* | fit: strangers rightly |"
             " CelebA: strangers rightly wrongly | threshold alone"
         )
         for enrolment in (1, 5):
             for size in SIZES:
-                fit_runs = runs_make(fit, None, size, enrolment, options.splits)
-                celeba_runs = runs_make(
-                    celeba, report if size >= 81 else None, size, enrolment, options.splits
-                )
-                fit_bars, celeba_bars = thresholds(fit_runs), thresholds(celeba_runs)
+                fit_runs = runs_make(fit, None, size, enrolment, options.splits, name)
+                strangers = report if size >= 81 else None
+                celeba_runs = runs_make(celeba, strangers, size, enrolment, options.splits, name)
+                fit_bars, celeba_bars = thresholds(fit_runs, name), thresholds(celeba_runs, name)
                 alone = shares(celeba_runs, celeba_bars, 0.0, -np.inf)
                 for drop in DROPS:
                     z_star = next(
