@@ -3,11 +3,12 @@ is fitted on, and what it costs per face.
 
     .venv/bin/python benchmarks/dlib_fusion.py framing
     .venv/bin/python benchmarks/dlib_fusion.py fit \
-        --facenet-lfw /tmp/lfw-mtcnn.npz --fused-lfw /tmp/lfw-fused.npz
+        --facenet-lfw /tmp/lfw-facenet.npz --fused-lfw /tmp/lfw-fused.npz
     .venv/bin/python benchmarks/dlib_fusion.py cost
 
 The LFW caches are evaluate_lfw's (`--cache`), one run with `--embedder facenet` and one
-with `--embedder facenet-dlib`: every image of pairs.txt, MTCNN's face, each embedder's chip.
+with `--embedder facenet-dlib`: every image of pairs.txt, recognition's detector's face,
+each embedder's chip.
 What fusion does for open-set identification is open_set.py's, run with `--embedder
 facenet-dlib` beside its FaceNet run.
 
@@ -25,11 +26,12 @@ facenet-dlib` beside its FaceNet run.
     threshold). -> FusedEmbedder.facenet_weight.
   - The fused 1:1 threshold: the best-accuracy threshold on the pairs of folds 1-5.
     -> FusedEmbedder.verification_threshold.
-  The fused cache holds [sqrt(w0) FaceNet, sqrt(1 - w0) dlib] at the committed weight w0,
-  so its second part rescaled is dlib's own embedding, and its first part is checked
-  against the FaceNet cache. Also printed, for reporting: LFW's 10-fold accuracy of each
-  (plain cosine, each fold at the other nine folds' best threshold).
-- cost: COST_FACES CelebA photos, MTCNN's face found first (not timed), then each face
+  The fused cache holds [sqrt(w0) FaceNet, sqrt(1 - w0) dlib] at the weight w0 it was
+  made with (its chip description ends "w <w0>"), so its second part rescaled is dlib's
+  own embedding, and its first part is checked against the FaceNet cache. Also printed,
+  for reporting: LFW's 10-fold accuracy of each (plain cosine, each fold at the other
+  nine folds' best threshold).
+- cost: COST_FACES CelebA photos, recognition's detector's face found first (not timed), then each face
   embedded alone by FaceNet (chip + embedding), dlib (landmarks, chip + descriptor) and
   the fused embedder, pinned to one core; p50 and p90 per face, with `uptime` around.
 """
@@ -80,6 +82,7 @@ def rgb_read(path: Path) -> np.ndarray:
 def framing_step(options: argparse.Namespace) -> None:
     import dlib
 
+    from pipeline.detection import RECOGNITION_DETECTOR
     from recognition.ml.lfw import lfw_pairs_read
     from recognition.services.lfw import lfw_face
     from recognition.services.uploads import photo_faces
@@ -103,7 +106,8 @@ def framing_step(options: argparse.Namespace) -> None:
                 break
     framing = np.median(np.array(relations), axis=0)
     print(
-        f"HOG's framing of MTCNN's box, from {len(relations)} of {len(paths)} LFW folds 1-5 images: "
+        f"HOG's framing of {RECOGNITION_DETECTOR}'s box, from {len(relations)} of {len(paths)} "
+        "LFW folds 1-5 images: "
         f"left {framing[0]:+.3f}, top {framing[1]:+.3f} (x box), width x{framing[2]:.3f}, "
         f"height x{framing[3]:.3f}"
     )
@@ -190,10 +194,11 @@ def fit_step(options: argparse.Namespace) -> None:
 
     lfw = Lfw(options.lfw / "pairs.txt")
     facenet, joined = lfw.vectors(options.facenet_lfw), lfw.vectors(options.fused_lfw)
-    committed = FusedEmbedder.facenet_weight
-    if not np.allclose(joined[:, :512] / np.sqrt(committed), facenet, atol=1e-3):
+    made_with = float(str(np.load(options.fused_lfw)["chip"]).rsplit(" w ", 1)[1])
+    if not np.allclose(joined[:, :512] / np.sqrt(made_with), facenet, atol=1e-3):
         sys.exit(f"{options.fused_lfw}'s FaceNet part is not {options.facenet_lfw}: not the same faces.")
-    dlib = joined[:, 512:] / np.sqrt(1 - committed)
+    dlib = joined[:, 512:] / np.sqrt(1 - made_with)
+    committed = FusedEmbedder.facenet_weight
     spreads = []
     for vectors in (facenet, dlib):
         faces = lfw.fit_faces(vectors)

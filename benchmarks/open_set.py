@@ -16,7 +16,7 @@ folds 6-10, which nothing was fitted on.
    (recognition's detector, the embedder's chip of the photo) for probes, and as the
    gallery embeds an approved face (the stored crop the importer cuts, embed_crops) for
    enrolment; with its quality (box size, detector confidence, sharpness); cached with
-   --celeba-cache (one file per embedder). LFW images are embedded as evaluate_lfw embeds
+   --celeba-cache (one file per detector and embedder). LFW images are embedded as evaluate_lfw embeds
    them, for probes and enrolment alike (--lfw-cache, evaluate_lfw's file for the same
    embedder).
 2. Runs, each over --splits seeded splits:
@@ -124,17 +124,21 @@ def celeba_embed(images: Path, embedder) -> Faces:
 
 
 def celeba_faces(images: Path, cache: Path | None, embedder) -> Faces:
+    """celeba_embed's faces, read from the cache when it holds this detector's and
+    embedder's (a cache made otherwise is refused)."""
+    from pipeline.detection import RECOGNITION_DETECTOR
+
+    made_by = f"{RECOGNITION_DETECTOR} {embedder.chip_description}"
     if cache and cache.exists():
         stored = dict(np.load(cache))
-        if str(stored.pop("embedder", "")) != embedder.name:
-            sys.exit(
-                f"{cache} holds another embedder's faces than {embedder.name}'s: give each its own file."
-            )
+        cached_by = str(stored.pop("made_by", ""))
+        if cached_by != made_by:
+            sys.exit(f"{cache} holds faces made by {cached_by or 'something else'}, not {made_by}.")
         return Faces(**stored)
     faces = celeba_embed(images, embedder)
     if cache:
         fields = {name: getattr(faces, name) for name in Faces.__dataclass_fields__}
-        np.savez(cache, embedder=np.array(embedder.name), **fields)
+        np.savez(cache, made_by=np.array(made_by), **fields)
     return faces
 
 

@@ -33,6 +33,15 @@ class Embedder(Protocol):
         ...
 
 
+class PretrainedEmbedder(Embedder, Protocol):
+    """An embedder that ships with its weights (embedders.pretrained), which the LFW
+    benchmark and the impostor models measure."""
+
+    # What a cache of its vectors says made them: its chip, and anything else that
+    # changes every vector (recognition.services.lfw refuses a cache made otherwise).
+    chip_description: str
+
+
 def crop_box(
     side: int, box_size: tuple[int, int] | None = None, crop_margin: float | None = None
 ) -> tuple[float, float, float, float]:

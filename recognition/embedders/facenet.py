@@ -23,6 +23,11 @@ class FaceNetEmbedder(FaceNetGraph):
     # on LFW's people by `manage.py measure_impostors` with recognition's detector.
     impostor_model_file = Path(__file__).with_name("facenet_impostors.json")
 
+    @property
+    def chip_description(self) -> str:
+        """What a cache of its vectors says made them (recognition.services.lfw)."""
+        return f"margin {self.margin}"
+
     def chip(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
         """The 160x160 uint8 RGB input for one detected face of an RGB photo."""
         return box_chip(np.asarray(image)[..., :3], face.box, self.margin, self.input_size)

@@ -1,6 +1,6 @@
 """The embedders that ship with their weights, by the name their gallery rows carry."""
 
-from recognition.embedders.base import Embedder
+from recognition.embedders.base import PretrainedEmbedder
 from recognition.embedders.dlib_resnet import DlibEmbedder, FusedEmbedder, dlib_embedder, fused_embedder
 from recognition.embedders.facenet import FaceNetEmbedder, facenet_embedder
 
@@ -11,6 +11,6 @@ PRETRAINED = {
 }
 
 
-def pretrained_embedder(name: str) -> Embedder:
+def pretrained_embedder(name: str) -> PretrainedEmbedder:
     """The process's embedder of this name (a key of PRETRAINED)."""
     return PRETRAINED[name]()

@@ -10,8 +10,8 @@ from PIL import Image
 
 from facesite.errors import FacesiteError
 from facesite.files import atomic_path
-from pipeline.detection import DetectedFace, detector_get
-from recognition.embedders.base import Embedder
+from pipeline.detection import RECOGNITION_DETECTOR, DetectedFace, detector_get
+from recognition.embedders.base import PretrainedEmbedder
 from recognition.embedders.facenet import facenet_embedder
 
 
@@ -37,13 +37,14 @@ def lfw_paths_embed(
     images_dir: Path,
     paths: list[str],
     *,
-    detector_name: str = "mtcnn",
-    embedder: Embedder | None = None,
+    detector_name: str = RECOGNITION_DETECTOR,
+    embedder: PretrainedEmbedder | None = None,
     cache_file: Path | None = None,
     log=None,
 ) -> np.ndarray:
-    """(N, dimension) embeddings of LFW images: the detector, chip(), embed_chips(), as an
-    upload is embedded; by FaceNet unless another embedder is given.
+    """(N, dimension) embeddings of LFW images: the detector (recognition's unless told),
+    chip(), embed_chips(), as an upload is embedded; by FaceNet unless another embedder
+    is given.
 
     With cache_file, embeddings already there (an .npz of paths and vectors) are reused
     and new ones added, so a rerun, or a run with more folds, embeds only what is new. A
@@ -76,8 +77,8 @@ def lfw_people_embed(
     images_dir: Path,
     pairs: list,
     *,
-    detector_name: str = "mtcnn",
-    embedder: Embedder | None = None,
+    detector_name: str = RECOGNITION_DETECTOR,
+    embedder: PretrainedEmbedder | None = None,
     cache_file: Path | None = None,
     log=None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -91,11 +92,9 @@ def lfw_people_embed(
     return vectors, labels
 
 
-def _chip_description(embedder: Embedder, detector_name: str, detector) -> str:
+def _chip_description(embedder: PretrainedEmbedder, detector_name: str, detector) -> str:
     box = getattr(detector, "box_refinement", "box as found")
-    # FaceNet's caches say which margin cut its chips; another embedder's say whose they are.
-    cut = f"margin {embedder.margin}" if embedder.name == "facenet" else embedder.name
-    return f"{detector_name} {box} {cut}"
+    return f"{detector_name} {box} {embedder.chip_description}"
 
 
 # Caches written before they recorded their chip were all MTCNN's.

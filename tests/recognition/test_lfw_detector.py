@@ -36,9 +36,10 @@ def test_each_detector_gets_its_own_cache(lfw_like, tmp_path):
     pairs, images = lfw_like
     yunet_cache, mtcnn_cache = tmp_path / "yunet.npz", tmp_path / "mtcnn.npz"
 
-    yunet = evaluate(pairs, images, "--detector", "yunet", "--cache", str(yunet_cache))
-    evaluate(pairs, images, "--cache", str(mtcnn_cache))
+    yunet = evaluate(pairs, images, "--cache", str(yunet_cache))
+    evaluate(pairs, images, "--detector", "mtcnn", "--cache", str(mtcnn_cache))
 
+    # Recognition's detector, YuNet, unless told.
     assert "1 folds, 4 pairs, 4 images" in yunet and "(yunet and FaceNet" in yunet
     assert "4 from the cache" in evaluate(pairs, images, "--detector", "yunet", "--cache", str(yunet_cache))
     with pytest.raises(
@@ -55,9 +56,9 @@ def test_each_embedder_gets_its_own_cache(lfw_like, tmp_path):
     evaluate(pairs, images, "--cache", str(facenet_cache))
     fused = evaluate(pairs, images, "--embedder", "facenet-dlib", "--cache", str(fused_cache))
 
-    assert "(mtcnn and FaceNet + dlib" in fused
+    assert "(yunet and FaceNet + dlib" in fused
     assert np.load(fused_cache)["vectors"].shape == (4, 640)
-    with pytest.raises(CommandError, match=r"holds embeddings of other chips \(mtcnn box as found margin"):
+    with pytest.raises(CommandError, match=r"holds embeddings of other chips \(yunet .* margin 0.13\)"):
         evaluate(pairs, images, "--embedder", "facenet-dlib", "--cache", str(facenet_cache))
 
 

@@ -3,15 +3,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from facesite.errors import FacesiteError
-from pipeline.detection import DETECTORS
+from pipeline.detection import DETECTORS, RECOGNITION_DETECTOR
 from recognition.embedders.pretrained import PRETRAINED, pretrained_embedder
 
 
 class Command(BaseCommand):
     help = (
         "Run the LFW View 2 protocol (10 folds; threshold chosen on 9, tested on the 10th) with the "
-        "gallery's FaceNet embeddings (or another embedder's), each face found by a detector (MTCNN "
-        "unless told) and cut as an upload is, and print "
+        "gallery's FaceNet embeddings (or another embedder's), each face found by a detector "
+        "(recognition's unless told) and cut as an upload is, and print "
         "mean accuracy, its standard deviation and TAR at FAR=0.001."
     )
 
@@ -32,8 +32,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--detector",
-            default="mtcnn",
-            help=f"Face detector whose boxes the chips are cut from: {', '.join(sorted(DETECTORS))} (mtcnn).",
+            default=RECOGNITION_DETECTOR,
+            help=f"Face detector whose boxes the chips are cut from: {', '.join(sorted(DETECTORS))} "
+            f"({RECOGNITION_DETECTOR}, recognition's).",
         )
 
     def handle(self, *args, pairs_file, images_dir, limit_folds, cache, detector, embedder, **options):
