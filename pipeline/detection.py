@@ -181,6 +181,8 @@ class OnetBoxRefiner:
        mtcnn package does) and scale it to (x - 127.5) / 128.
     3. Move each edge by O-net's regression, a fraction of the square's side.
     4. Clip the box to the image, as the mtcnn package does with its own boxes.
+    5. Place O-net's five landmarks, fractions of the square, in the image: MTCNN's own
+       landmarks for that face.
     """
 
     size = 48
@@ -200,36 +202,49 @@ class OnetBoxRefiner:
         @tf.function(
             input_signature=[tf.TensorSpec([None, None, 3], tf.uint8), tf.TensorSpec([None, 4], tf.float32)]
         )
-        def offsets(image, regions):
+        def outputs(image, regions):
             indices = tf.zeros([tf.shape(regions)[0]], tf.int32)
             patches = tf.image.crop_and_resize(image[None], regions, indices, (self.size, self.size))
-            return network((patches - 127.5) / 128.0)[0]
+            moves, landmarks, _ = network((patches - 127.5) / 128.0)
+            return moves, landmarks
 
-        self._offsets = offsets
+        self._outputs = outputs
 
-    def refine(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-        """(N, 4) float (left, top, width, height) boxes moved onto MTCNN's, for an RGB image."""
+    def refine(self, image: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For an RGB image: (N, 4) float (left, top, width, height) boxes moved onto MTCNN's,
+        and (N, 5, 2) landmarks (x, y), in MtcnnDetector.landmark_names' order."""
         height, width = image.shape[:2]
         side = np.maximum(boxes[:, 2], boxes[:, 3])
         left = boxes[:, 0] + (boxes[:, 2] - side) / 2
         top = boxes[:, 1] + (boxes[:, 3] - side) / 2
         squares = np.stack([left, top, left + side, top + side], axis=1)
         regions = squares[:, [1, 0, 3, 2]] / np.array([height, width, height, width])
-        moves = self._offsets(np.ascontiguousarray(image), regions.astype(np.float32)).numpy()
-        # The mtcnn package measures a box's side as x2 - x1 + 1.
-        edges = squares + moves * (side + 1)[:, None]
+        moves, fractions = (
+            output.numpy()
+            for output in self._outputs(np.ascontiguousarray(image), regions.astype(np.float32))
+        )
+        # The mtcnn package measures a box's side as x2 - x1 + 1, and places landmarks
+        # (five x fractions, then five y) from the square's corner less one pixel.
+        extent = (side + 1)[:, None]
+        edges = squares + moves * extent
         edges = np.clip(edges, 0, [width - 1, height - 1, width - 1, height - 1])
-        return np.concatenate([edges[:, :2], edges[:, 2:] - edges[:, :2]], axis=1)
+        landmarks = np.stack(
+            [fractions[:, :5] * extent + left[:, None] - 1, fractions[:, 5:] * extent + top[:, None] - 1],
+            axis=2,
+        )
+        return np.concatenate([edges[:, :2], edges[:, 2:] - edges[:, :2]], axis=1), landmarks
 
 
 class YunetDetector:
     """YuNet (Wu et al., 2023), the detector of libfacedetection, from the `yuface` wheel.
 
     A small convolutional network compiled into the wheel with its weights, so nothing is
-    downloaded; it scores each face and places the same five landmarks as MTCNN, in the
-    same order. Its boxes frame a face a little differently from MTCNN's, on which FaceNet
-    was trained, so each is moved onto MTCNN's by MTCNN's own last network
-    (OnetBoxRefiner); which faces are found, their scores and landmarks stay YuNet's.
+    downloaded; it finds and scores each face. Its boxes frame a face a little differently
+    from MTCNN's, on which FaceNet was trained, so each is moved onto MTCNN's by MTCNN's
+    own last network (OnetBoxRefiner), which also places MTCNN's five landmarks on it:
+    YuNet's own eyes saw a fixture face turned 20 degrees as turned 11.5 (O-net's 18.4,
+    MTCNN's 21.1), and a crop levelled by them stayed 9 degrees askew (by O-net's, 0).
+    Which faces are found and their scores stay YuNet's.
     """
 
     name = "yunet"
@@ -264,7 +279,7 @@ class YunetDetector:
         ]
         if not rows:
             return []
-        boxes = self._refiner.refine(small, np.array([row[1:5] for row in rows], dtype=np.float64))
+        boxes, landmarks = self._refiner.refine(small, np.array([row[1:5] for row in rows], dtype=np.float64))
         # A face cut by the photo's edge can be clipped to nothing; its own box is kept.
         return [
             face_unscale(
@@ -272,12 +287,12 @@ class YunetDetector:
                 scale,
                 confidence=round(float(row[0]) / 100, 4),
                 landmarks={
-                    name: (int(row[5 + 2 * index]), int(row[6 + 2 * index]))
-                    for index, name in enumerate(self.landmark_names)
+                    name: (round(x), round(y))
+                    for name, (x, y) in zip(self.landmark_names, points, strict=True)
                 },
                 detector=self.name,
             )
-            for row, box in zip(rows, boxes.tolist(), strict=True)
+            for row, box, points in zip(rows, boxes.tolist(), landmarks.tolist(), strict=True)
         ]
 
 
@@ -307,17 +322,14 @@ DETECTORS: dict[str, Callable[[], FaceDetector]] = {
 }
 
 # Which detector each path uses unless told (README, "Face detectors", has the figures).
-# YuNet imports about six times as many photos a second as MTCNN and finds a face in more
-# CelebA photos (99.9% against 99.1%), but even with its boxes moved onto MTCNN's by O-net
-# FaceNet scores 0.1 points lower on LFW (98.87% against 98.97%, FaceNet's scoring),
-# under the 98.9% a new default must reach. So MTCNN stays wherever the faces found feed
-# recognition: scraping, zip uploads, re-cropping and recognition itself.
-DEFAULT_DETECTOR = MtcnnDetector.name
-RECOGNITION_DETECTOR = MtcnnDetector.name
-# `manage.py import_faces`, for large folders, was Haar's for its speed: YuNet is faster
-# still (14 against 4 photos/s on 400 CelebA photos) and finds a face in more of them
-# (100% against 92%).
-IMPORT_COMMAND_DETECTOR = YunetDetector.name
+# YuNet, its boxes moved onto MTCNN's by O-net, imports about six times as many photos a
+# second as MTCNN and finds a face in more CelebA photos (99.9% against 99.1%). With the
+# gallery's fused FaceNet + dlib embedding it scores 99.13% on LFW (plain cosine, the
+# gallery's scoring; 98.93% with FaceNet's), over the 98.9% a new default must reach, so
+# it is the default everywhere: imports, scraping, zip uploads, re-cropping and
+# recognition. (With FaceNet alone it scored 98.87%, and MTCNN stayed until the fusion.)
+DEFAULT_DETECTOR = YunetDetector.name
+RECOGNITION_DETECTOR = YunetDetector.name
 
 
 def detector_get(name: str) -> FaceDetector:

@@ -81,7 +81,7 @@ def test_the_recrop_page_says_other_detectors_faces_stay(admin_web, jane):
     page = admin_web.get(reverse("recrop_start")).content.decode()
 
     assert "Faces found earlier by other detectors stay as they are" in page
-    assert 'value="mtcnn" selected' in page
+    assert 'value="yunet" selected' in page
 
 
 def test_an_identity_being_recropped_is_not_recropped_twice_at_once(admin_web, rq_queues, jane):

@@ -1,5 +1,6 @@
-"""The detector each path uses unless told: YuNet for `manage.py import_faces`, MTCNN for
-recognition and verification (README, "Face detectors"), and each face says which one
+"""The detector each path uses unless told: YuNet everywhere since the gallery's fused
+FaceNet + dlib embedding reaches 98.9% on LFW with its boxes (README, "Face detectors"):
+`manage.py import_faces`, recognition and verification, and each face says which one
 found it. The job forms and `manage.py scrape`: tests/jobs/test_job_default_detector.py."""
 
 import io
@@ -29,19 +30,19 @@ def test_import_faces_finds_faces_with_yunet(tmp_path):
     assert set(Face.objects.values_list("detector", flat=True)) == {"yunet"}
 
 
-def test_recognition_finds_faces_with_mtcnn_and_says_so(uploader_web, client, uploader):
+def test_recognition_finds_faces_with_yunet_and_says_so(uploader_web, client, uploader):
     uploader_web.post(reverse("recognize"), {"image": upload(photo())})
     api = client.post(reverse("api_recognize"), {"image": upload(photo())}, **bearer(uploader))
 
-    assert [face["detector"] for face in RecognitionResult.objects.first().faces] == ["mtcnn"]
-    assert [face["detector"] for face in api.json()["faces"]] == ["mtcnn"]
+    assert [face["detector"] for face in RecognitionResult.objects.first().faces] == ["yunet"]
+    assert [face["detector"] for face in api.json()["faces"]] == ["yunet"]
 
 
-def test_verification_finds_faces_with_mtcnn(uploader_web):
+def test_verification_finds_faces_with_yunet(uploader_web):
     with mock.patch("recognition.services.uploads.detector_get", wraps=detector_get) as detector_asked:
         response = uploader_web.post(
             reverse("verify"), {"image1": upload(photo()), "image2": upload(photo())}
         )
 
     assert response.status_code == 200
-    assert [call.args for call in detector_asked.call_args_list] == [("mtcnn",), ("mtcnn",)]
+    assert [call.args for call in detector_asked.call_args_list] == [("yunet",), ("yunet",)]

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from facesite.errors import FacesiteError
-from pipeline.detection import DETECTORS, IMPORT_COMMAND_DETECTOR
+from pipeline.detection import DEFAULT_DETECTOR, DETECTORS
 from pipeline.importer import faces_import
 
 
@@ -19,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path, help="A folder or .zip of per-identity folders.")
         parser.add_argument(
             "--detector",
-            default=IMPORT_COMMAND_DETECTOR,
-            help=f"Face detector: {', '.join(sorted(DETECTORS))} (default {IMPORT_COMMAND_DETECTOR}).",
+            default=DEFAULT_DETECTOR,
+            help=f"Face detector: {', '.join(sorted(DETECTORS))} (default {DEFAULT_DETECTOR}).",
         )
         parser.add_argument(
             "--approve",
