@@ -227,9 +227,10 @@ FACESITE_TARGET_APPROVED_FACES = envint("FACESITE_TARGET_APPROVED_FACES", 50, mi
 # Recognition: how long an upload's result (its photo copy, face chips and figures) lives
 # before the cleanup deletes it; a result the user asked to keep does not expire.
 FACESITE_RESULT_TTL_HOURS = envint("FACESITE_RESULT_TTL_HOURS", 24, minimum=1)
-# FaceNet's cosine similarity at or above which two faces are one person (verification,
-# and the floor of a FaceNet gallery's "unknown" threshold; the fused gallery's floor is
-# its own LFW figure); 0 uses the LFW-calibrated 0.35.
+# FaceNet's cosine similarity at or above which two faces are one person (lookalikes,
+# same-person pairs, review assistance; verification and the floor of the gallery's
+# "unknown" threshold when the gallery searches FaceNet alone; the fused embedder has its
+# own LFW figure); 0 uses the LFW-calibrated 0.35.
 FACESITE_VERIFICATION_THRESHOLD = envfloat("FACESITE_VERIFICATION_THRESHOLD", 0.0)
 # How often the gallery may name a stranger (its best match reaching the "unknown"
 # threshold): the threshold rises with the gallery's size to keep this rate.

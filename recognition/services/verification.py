@@ -1,4 +1,9 @@
-"""Verification (1:1): whether the largest faces of two photos are the same person."""
+"""Verification (1:1): whether the largest faces of two photos are the same person.
+
+The faces are compared by the gallery's pretrained embedder (FaceNet fused with dlib by
+default, FaceNet alone with FACESITE_GALLERY_EMBEDDER=facenet) at its LFW 1:1 threshold.
+A trained model's embedding has no such figure, so FaceNet stands in for it.
+"""
 
 import base64
 from dataclasses import dataclass, field
@@ -7,8 +12,12 @@ from typing import Annotated, TypedDict
 import numpy as np
 
 from identities.images import ImageRejected
+from pipeline.detection import DetectedFace
+from recognition.embedders.base import PretrainedEmbedder
+from recognition.embedders.dlib_resnet import fused_embedder
 from recognition.embedders.facenet import facenet_embedder
-from recognition.gallery.thresholds import verification_threshold
+from recognition.gallery.policy import gallery_searches_fused
+from recognition.gallery.thresholds import embedder_one_to_one
 from recognition.services.answers import Box, box_answer
 from recognition.services.results import png_bytes
 from recognition.services.uploads import NoFaceFound, photo_decode, photo_faces
@@ -16,8 +25,9 @@ from recognition.services.uploads import NoFaceFound, photo_decode, photo_faces
 
 class VerificationAnswer(TypedDict):
     same_person: bool
-    similarity: Annotated[float, "Cosine similarity of the two faces' FaceNet embeddings"]
+    similarity: Annotated[float, "Cosine similarity of the two faces' embeddings"]
     threshold: Annotated[float, "At or above it the two faces are one person"]
+    embedder: Annotated[str, "What compared them: facenet-dlib (FaceNet and dlib fused) or facenet"]
     faces: Annotated[list[Box], "The largest face of each photo", {"minItems": 2, "maxItems": 2}]
 
 
@@ -28,6 +38,9 @@ class Verification:
     similarity: float
     threshold: float
     boxes: tuple[Box, Box]
+    # The embedder that compared them, and its label for the page.
+    embedder: str
+    embedder_label: str
     # The two faces as compared, for the page to show (never stored).
     chips: tuple[np.ndarray, np.ndarray] = field(repr=False, compare=False)
 
@@ -43,12 +56,19 @@ class Verification:
             "same_person": self.same_person,
             "similarity": round(self.similarity, 4),
             "threshold": round(self.threshold, 4),
+            "embedder": self.embedder,
             "faces": list(self.boxes),
         }
 
 
-def _largest_face_chip(data: bytes, which: str) -> tuple[np.ndarray, Box]:
-    """The chip and box of the largest face in a photo; errors name the photo."""
+def verification_embedder() -> PretrainedEmbedder:
+    """The gallery's pretrained embedder: fused unless the gallery searches FaceNet alone
+    (or a trained model's embedding, which has no LFW 1:1 figure)."""
+    return fused_embedder() if gallery_searches_fused() else facenet_embedder()
+
+
+def _largest_face(data: bytes, which: str) -> tuple[np.ndarray, DetectedFace]:
+    """The pixels of a photo and its largest face; errors name the photo."""
     try:
         decoded = photo_decode(data)
     except ImageRejected as rejection:
@@ -57,16 +77,23 @@ def _largest_face_chip(data: bytes, which: str) -> tuple[np.ndarray, Box]:
     faces = photo_faces(pixels)
     if not faces:
         raise NoFaceFound(f"No face found in the {which} photo.")
-    return facenet_embedder().chip(pixels, faces[0]), box_answer(faces[0])
+    return pixels, faces[0]
 
 
 def photos_verify(*, first: bytes, second: bytes) -> Verification:
-    """Compare the largest face of each photo: cosine similarity of their FaceNet embeddings
-    against the verification threshold. Nothing is stored."""
-    first_chip, first_box = _largest_face_chip(first, "first")
-    second_chip, second_box = _largest_face_chip(second, "second")
-    embeddings = facenet_embedder().embed_chips([first_chip, second_chip])
+    """Compare the largest face of each photo: cosine similarity of their embeddings by
+    verification_embedder() against its 1:1 threshold. Nothing is stored; the page shows
+    each face as FaceNet's chip cuts it."""
+    faces = [_largest_face(first, "first"), _largest_face(second, "second")]
+    embedder = verification_embedder()
+    embeddings = embedder.embed_chips([embedder.chip(pixels, face) for pixels, face in faces])
     similarity = float(np.dot(embeddings[0], embeddings[1]))
+    first_chip, second_chip = (facenet_embedder().chip(pixels, face) for pixels, face in faces)
     return Verification(
-        similarity, float(verification_threshold()), (first_box, second_box), (first_chip, second_chip)
+        similarity,
+        float(embedder_one_to_one(embedder.name)),
+        (box_answer(faces[0][1]), box_answer(faces[1][1])),
+        embedder.name,
+        embedder.label,
+        (first_chip, second_chip),
     )

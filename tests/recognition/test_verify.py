@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from recognition.embedders.dlib_resnet import FusedEmbedder
 from recognition.gallery.thresholds import verification_threshold
 from tests.recognition.uploads import JANE, JANE_AGAIN, JOHN, bearer, photo, upload
 
@@ -44,3 +45,21 @@ def test_the_page_asks_for_both_photos(uploader_web):
     response = uploader_web.post(reverse("verify"), {"image1": upload(photo(JANE))})
 
     assert response.status_code == 400 and "This field is required" in response.content.decode()
+
+
+def test_the_fused_gallery_verifies_with_the_fused_embedder(uploader_web, client, uploader, settings):
+    settings.FACESITE_GALLERY_EMBEDDER = "facenet-dlib"
+    same = uploader_web.post(
+        reverse("verify"), {"image1": upload(photo(JANE)), "image2": upload(photo(JANE_AGAIN))}
+    )
+    different = client.post(
+        reverse("api_verify"),
+        {"image1": upload(photo(JANE)), "image2": upload(photo(JOHN))},
+        **bearer(uploader),
+    ).json()
+
+    verification = same.context["verification"]
+    assert verification.same_person and verification.threshold == FusedEmbedder.verification_threshold
+    assert "by FaceNet + dlib" in same.content.decode()
+    assert different["embedder"] == "facenet-dlib" and not different["same_person"]
+    assert different["threshold"] == FusedEmbedder.verification_threshold
