@@ -1,10 +1,10 @@
 """What recognition answers for one face: one verdict, and the gallery's and the active
 model's answers below it, each labelled.
 
-The gallery's answer (embeddings of approved faces, FaceNet's or the active model's; see
-recognition.gallery) is open-set cosine similarity; a trained model's is its softmax top
-5. Each is unknown below its threshold (recognition.gallery.thresholds). face_verdict()
-combines them by VERDICT_RULE.
+The gallery's answer (embeddings of approved faces: FaceNet fused with dlib, FaceNet's
+alone or the active model's; see recognition.gallery.policy) is open-set cosine
+similarity; a trained model's is its softmax top 5. Each is unknown below its threshold
+(recognition.gallery.thresholds). face_verdict() combines them by VERDICT_RULE.
 """
 
 import logging
@@ -53,7 +53,7 @@ class Answer(TypedDict):
     embedder: NotRequired[
         Annotated[
             str,
-            "The gallery's only: the embedding it searched, facenet or model-<id> "
+            "The gallery's only: the embedding it searched, facenet-dlib, facenet or model-<id> "
             "(FACESITE_GALLERY_EMBEDDER)",
         ]
     ]
