@@ -91,8 +91,8 @@ def _own_scores(vectors: np.ndarray) -> list[float | None]:
 
 
 def lookalike_threshold() -> float:
-    """The score at which a face counts as like another identity: the 1:1 threshold at
-    which the verify page calls two faces one person.
+    """The score at which a face counts as like another identity: FaceNet's 1:1 threshold
+    (the lookalike scan compares FaceNet's rows), at which two faces are one person.
 
     Not the gallery's open-set threshold: that is the bar a stranger's best match among
     all identities reaches rarely (0.6 and more for a large gallery), far above the score

@@ -122,10 +122,10 @@ def gallery_sync(*, progress=None, batch_size: int = SYNC_BATCH) -> dict:
     1. Delete embeddings of faces that are no longer approved (a deleted face takes its
        rows with it; a merged face keeps its row, since the identity is read through it).
     2. For each embedder kept (sync_embedders: FaceNet, then the fused or the active
-       model's if the gallery searches with it), give the approved faces that have no row of it one, a
-       batch at a time: review assistance's vector of the same crop where it has one
-       (assessed_vectors), else one embedded from the stored crop; the summary counts
-       them as "from_review" and "embedded".
+       model's if the gallery searches with it), give the approved faces that have no
+       row of it one, a batch at a time: review assistance's vector of the same crop
+       where it has one (assessed_vectors), else one embedded from the stored crop; the
+       summary counts them as "from_review" and "embedded".
     3. Repeat until a pass finds nothing to do, so faces decided while the job ran are
        not left for a later change to pick up. Unreadable crops are skipped (and logged)
        for the rest of this run.

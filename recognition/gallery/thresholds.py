@@ -9,8 +9,9 @@
   and exists from the first identity. A trained model's embedding has no such model, so
   its gallery keeps the estimate made on the gallery's own faces. Either way never
   below the embedder's 1:1 threshold, and GalleryThreshold.rule says which decided.
-- Verification (1:1): two faces are one person at verification_threshold() or above,
-  LFW's figure for FaceNet's chip.
+- Verification (1:1): two faces are one person at embedder_one_to_one() or above for
+  the embedder that compares them, LFW's figure for its chip: verification_threshold()
+  for FaceNet's, the fused embedder's own for FaceNet + dlib.
 - A trained model: a face is unknown when its top softmax score is below the model's
   unknown_threshold, which model_unknown_threshold() calibrates on the validation split.
 - confidence_word() says how a score stands against whichever threshold applies.
@@ -84,7 +85,7 @@ def model_unknown_threshold(validation_scores: np.ndarray) -> float:
 
 
 def verification_threshold() -> float:
-    """Cosine similarity at or above which two faces are the same person (1:1).
+    """FaceNet's cosine similarity at or above which two faces are the same person (1:1).
 
     LFW's, not the gallery's: 1:1 compares two photos the gallery never saw, which is
     what the LFW protocol measures, and it does not move as the gallery grows.
