@@ -1,12 +1,11 @@
 """Reads for the review pages: reference strips, filter menus, admin batches, conflicts, votes."""
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Lower
+from django.db.models import Q, QuerySet
 
 from identities.models import Face, FaceAssessment, Identity, ReviewLease, ReviewVote, SourceImage
 from identities.review_services import BATCH_SIZE
-from identities.selectors import IDENTITY_SEARCH_TEXT_MAX
+from identities.selectors import identity_search
 
 REFERENCE_FACES = 12
 
@@ -45,12 +44,9 @@ def review_identity_search(text: str, *, limit: int = 10) -> list[Identity]:
     Aliases are not searched: they are admins' notes, and an answer matched on one would
     hint at it. Archived identities are left out, as the queue's old filter menu left them.
     """
-    text = text.strip()[:IDENTITY_SEARCH_TEXT_MAX]
-    if not text:
-        return []
-    starts = Case(When(name__istartswith=text, then=Value(0)), default=Value(1), output_field=IntegerField())
-    identities = Identity.objects.active().filter(pending_count__gt=0, name__icontains=text)
-    return list(identities.only("name", "pending_count").order_by(starts, Lower("name"), "pk")[:limit])
+    return identity_search(
+        text, names_only=True, among=Identity.objects.filter(pending_count__gt=0), limit=limit
+    )
 
 
 def review_detectors() -> list[str]:

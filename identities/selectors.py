@@ -125,26 +125,34 @@ IDENTITY_SEARCH_MAX = 50
 IDENTITY_SEARCH_TEXT_MAX = 200
 
 
-def identity_search(text: str, *, include_archived: bool = False, limit: int = 10) -> list[Identity]:
+def identity_search(
+    text: str,
+    *,
+    include_archived: bool = False,
+    names_only: bool = False,
+    among: QuerySet | None = None,
+    limit: int = 10,
+) -> list[Identity]:
     """Identities whose name or an alias contains the text (any case), for a picker:
     names that start with it first, then aliases that do, then the rest, each A to Z.
 
-    Archived identities are left out unless asked for. Each gets `matched_alias`: the
-    alias that matched when the name did not, so the picker can say why it is listed.
+    Archived identities are left out unless asked for; `among` narrows the search to a
+    queryset of identities. With names_only, aliases are neither searched nor ranked by.
+    Each gets `matched_alias`: the alias that matched when the name did not, so the picker
+    can say why it is listed.
     """
     text = text.strip()[:IDENTITY_SEARCH_TEXT_MAX]
     if not text:
         return []
-    identities = Identity.objects.defer("notes").filter(Q(name__icontains=text) | Q(aliases__icontains=text))
+    matches = Q(name__icontains=text) if names_only else Q(name__icontains=text) | Q(aliases__icontains=text)
+    identities = (Identity.objects.all() if among is None else among).defer("notes").filter(matches)
     if not include_archived:
         identities = identities.active()
     alias_prefix = Q(aliases__istartswith=text) | Q(aliases__icontains=f"\n{text}")
-    rank = Case(
-        When(name__istartswith=text, then=Value(0)),
-        When(alias_prefix, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
+    ranks = [When(name__istartswith=text, then=Value(0))]
+    if not names_only:
+        ranks.append(When(alias_prefix, then=Value(1)))
+    rank = Case(*ranks, default=Value(2), output_field=IntegerField())
     found = list(identities.order_by(rank, Lower("name"), "pk")[: max(1, min(limit, IDENTITY_SEARCH_MAX))])
     folded = text.casefold()
     for identity in found:
