@@ -3,7 +3,9 @@
 dlib's network (dlib_face_recognition_resnet_model_v1, 128-d) and its 5-point shape
 predictor ship inside the face-recognition-models package, so nothing is downloaded. Its
 face is cut as face_recognition cuts it: five landmarks found from a box, then dlib's own
-150x150 aligned chip (get_face_chip, padding 0.25), no jitter.
+150x150 aligned chip (get_face_chip, padding 0.25), no jitter. The network itself runs in
+TensorFlow from dlib's weights file (recognition.ml.dlib_network), with dlib's answers
+and about seven times faster than dlib's own code.
 
 The shape predictor was trained on boxes of dlib's HOG detector, which frames a face lower
 and squatter than MTCNN: an MTCNN box is moved to where HOG would have put it first
@@ -26,6 +28,7 @@ from facesite.errors import FacesiteError
 from pipeline.detection import DetectedFace
 from recognition.embedders.base import stored_crop_box
 from recognition.embedders.facenet import FaceNetEmbedder, facenet_embedder
+from recognition.ml.dlib_network import DlibNetwork
 from recognition.ml.scores import l2_normalise
 
 # Where dlib's HOG detector frames the face an MTCNN box holds: left and top offsets and
@@ -58,7 +61,8 @@ def hog_framed(box: tuple[float, float, float, float]) -> tuple[int, int, int, i
 
 class DlibEmbedder:
     """dlib's 128-d face descriptor, L2-normalised (its own Euclidean distances order
-    pairs as the cosine does). The networks load on first use, one per process."""
+    pairs as the cosine does). The shape predictor and the network load on first use,
+    once per process."""
 
     name = "dlib"
     label = "dlib ResNet"
@@ -68,7 +72,8 @@ class DlibEmbedder:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._networks = None
+        self._shape_predictor = None
+        self._resnet = None
 
     def chip(self, image: np.ndarray, face: DetectedFace) -> np.ndarray:
         """dlib's 150x150 uint8 RGB aligned chip of one detected face of an RGB photo."""
@@ -77,7 +82,7 @@ class DlibEmbedder:
     def box_chip(self, image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
         import dlib
 
-        shapes, _ = self._load()
+        shapes = self._shapes()
         image = np.ascontiguousarray(image)
         with self._lock:
             shape = shapes(image, dlib.rectangle(*hog_framed(box)))
@@ -86,10 +91,7 @@ class DlibEmbedder:
     def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
         if not chips:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        _, network = self._load()
-        with self._lock:
-            descriptors = network.compute_face_descriptor([np.ascontiguousarray(chip) for chip in chips])
-        return l2_normalise(np.array(descriptors, dtype=np.float32))
+        return l2_normalise(self._network().descriptors(np.stack(chips)))
 
     def embed_crops(self, crops: list[np.ndarray], faces: list | None = None) -> np.ndarray:
         """Embeddings of stored Face crops: the box each crop was cut around, then chip()."""
@@ -100,17 +102,20 @@ class DlibEmbedder:
             chips.append(self.box_chip(crop, stored_crop_box(crop.shape[0], face)))
         return self.embed_chips(chips)
 
-    def _load(self):
+    def _shapes(self):
         with self._lock:
-            if self._networks is None:
+            if self._shape_predictor is None:
                 import dlib
 
-                folder = models_dir()
-                self._networks = (
-                    dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat")),
-                    dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat")),
-                )
-            return self._networks
+                path = models_dir() / "shape_predictor_5_face_landmarks.dat"
+                self._shape_predictor = dlib.shape_predictor(str(path))
+            return self._shape_predictor
+
+    def _network(self) -> DlibNetwork:
+        with self._lock:
+            if self._resnet is None:
+                self._resnet = DlibNetwork(models_dir() / "dlib_face_recognition_resnet_model_v1.dat")
+            return self._resnet
 
 
 class FusedEmbedder:
