@@ -61,9 +61,14 @@ def result_photo_bytes(result: RecognitionResult) -> bytes:
         return photo_file.read()
 
 
+# zlib's fastest level: a 160x160 chip encodes in about a third of the default's time
+# (3.6 against 9.3 ms, on every upload and verification) for a file 2% larger.
+PNG_COMPRESS_LEVEL = 1
+
+
 def png_bytes(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG")
+    Image.fromarray(pixels).save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 
