@@ -434,7 +434,7 @@ def review_vote_record(
     4. A face the reviewer holds no lease on (never served to them by a batch) refuses it.
     5. Otherwise save the vote, release the reviewer's lease, tally the votes, and on a
        decision free the other leases and record the status change.
-    6. After the commit, a decision recounts the identity's faces.
+    6. A decision recounts the identity's faces: after the commit (on SQLite, before it).
     """
     _decision_check(decision, reason)
     now = now or timezone.now()
