@@ -117,7 +117,9 @@ def _database() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
-        database["CONN_MAX_AGE"] = 0
+        # Each web thread keeps its connection between requests, as with PostgreSQL:
+        # opening one (Django registers its SQL functions on each) cost 1.7 ms of CPU,
+        # a sixth of a review vote's.
     return database
 
 

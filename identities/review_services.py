@@ -12,7 +12,8 @@ Why no race can make a face's status wrong:
 - A face is decided by tally_votes() under its lock and only while pending, so a status
   is written once by consensus; later votes on it are refused with a message.
 - No transaction holding a face's lock waits for its identity's row, which a merge locks
-  before the faces: a decision recounts its identity after its commit.
+  before the faces: a decision recounts its identity after its commit (on SQLite, which
+  has no row locks, inside it: see _identity_counts_refresh).
 """
 
 from collections.abc import Iterator
@@ -370,7 +371,8 @@ def review_batch_claim(
 def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> None:
     """After a status change, under the face's lock: free its leases and record it.
 
-    The caller recounts the identity with _identity_counts_refresh() after the commit.
+    The caller recounts the identity with _identity_counts_refresh() after the commit;
+    on SQLite the recount happens here instead.
     """
     ReviewLease.objects.filter(face=face).delete()
     AuditEvent.record(
@@ -386,6 +388,15 @@ def _face_decided_record(face: Face, *, actor, before_status: str, via: str) -> 
         },
     )
     faces_changed_on_commit("decided")
+    if _recount_in_decision():
+        Identity(pk=face.identity_id).update_face_counts()
+
+
+def _recount_in_decision() -> bool:
+    """Whether a decision recounts its identity in its own transaction: on SQLite, which
+    has no row locks to deadlock on. Its transaction holds the database's one write lock
+    already, and a second transaction after the commit would only queue for it again."""
+    return not connection.features.has_select_for_update
 
 
 def _identity_counts_refresh(identity_id: int) -> None:
@@ -395,7 +406,10 @@ def _identity_counts_refresh(identity_id: int) -> None:
     their identity; a transaction holding a face lock that waited for the identity's row
     would deadlock with one of them. The recount locks the identity row and counts what
     is committed, so the last recount after concurrent decisions counts them all.
+    On SQLite the decision's transaction recounted already (_recount_in_decision).
     """
+    if _recount_in_decision():
+        return
     with transaction.atomic():
         _commit_without_disk_wait()
         Identity(pk=identity_id).update_face_counts()
@@ -420,7 +434,7 @@ def review_vote_record(
     4. A face the reviewer holds no lease on (never served to them by a batch) refuses it.
     5. Otherwise save the vote, release the reviewer's lease, tally the votes, and on a
        decision free the other leases and record the status change.
-    6. After the commit, a decision recounts the identity's faces.
+    6. A decision recounts the identity's faces: after the commit (on SQLite, before it).
     """
     _decision_check(decision, reason)
     now = now or timezone.now()

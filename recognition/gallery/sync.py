@@ -203,13 +203,31 @@ def catch_up_job_start(kind: str, label: str, target_key: str, *, actor=None):
     return job_run
 
 
+def catch_up_jobs_waiting(target_keys: list[str]) -> set[str]:
+    """Those of these catch-up jobs' target keys whose job will see a change committed
+    now without another start: a run queued and not yet claimed, or one running with its
+    follow-up queued or running (what catch_up_job_start would return), in one query."""
+    follow_ups = [f"{target_key}:next" for target_key in target_keys]
+    active = dict(
+        JobRun.objects.active()
+        .filter(target_key__in=[*target_keys, *follow_ups])
+        .values_list("target_key", "status")
+    )
+    return {
+        target_key
+        for target_key in target_keys
+        if active.get(target_key) == JobRun.Status.QUEUED
+        or (active.get(target_key) == JobRun.Status.RUNNING and f"{target_key}:next" in active)
+    }
+
+
 def faces_changed_receiver(sender, reason: str = "", identity_ids: Iterable[int] = (), **kwargs) -> None:
     gallery_recheck()
-    starts = []
+    starts = {}
     # Merges, deletions and archiving need no new embeddings: rows go with their faces
     # and the search reads identities through them.
     if reason in ("decided", "imported"):
-        starts.append(gallery_sync_start)
+        starts[TARGET_KEY] = gallery_sync_start
     assisted = settings.FACESITE_REVIEW_ASSIST != "off"
     # A merge or move changes which approved faces the identities' cores are made of
     # (a merge also whose crops are whose), so their pending crops are scored again.
@@ -217,10 +235,14 @@ def faces_changed_receiver(sender, reason: str = "", identity_ids: Iterable[int]
         crops_score_again(identity_ids)
     # New pending crops, and decisions (which move identity cores), are scored again.
     if reason in ("decided", "imported", "pending", "merged", "moved") and assisted:
-        starts.append(review_assist_start)
-    # One look at Redis for both: a decision pays for it.
-    if starts and queue_reachable():
-        for start in starts:
+        starts[ASSIST_TARGET_KEY] = review_assist_start
+    # Reviewers decide faces faster than the jobs run, so a decision usually finds both
+    # jobs waiting already: one query says so, and Redis is not asked (a connection each
+    # time). Otherwise one look at Redis for both.
+    waiting = catch_up_jobs_waiting(list(starts)) if starts else set()
+    needed = [start for target_key, start in starts.items() if target_key not in waiting]
+    if needed and queue_reachable():
+        for start in needed:
             start()
 
 

@@ -2,12 +2,13 @@
 
 import json
 
+import pytest
 from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from facesite import roles
-from identities.models import Face
+from identities.models import Face, Identity
 from tests.conftest import make_user
 from tests.factories import make_identities_with_faces
 
@@ -68,8 +69,6 @@ def test_a_deciding_vote_adds_the_decision_and_the_identity_recount(db):
     assert face_id in batch_face_ids(second)
     deciding_queries = queries_of(vote, second, face_id)
     assert Face.objects.get(pk=face_id).status == Face.Status.APPROVED
-    # A vote's queries with the leases freed together, then the decision's audit event,
-    # and after the commit the identity's lock, count and update.
     # The vote's 11 (freeing every lease instead of the reviewer's), the decision's audit
     # event, and after the commit a transaction (2) locking, counting and updating the
     # identity.
@@ -90,3 +89,27 @@ def test_assistance_costs_no_extra_query_when_every_face_is_scored(db, settings)
     for mode, position in (("suggest", 0), ("trust", 1)):
         settings.FACESITE_REVIEW_ASSIST = mode
         assert queries_for_fetch_and_vote(f"reviewer-{mode}", position=position) == without
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deciding_vote_on_sqlite_recounts_its_identity_in_one_transaction():
+    """SQLite has no row locks, so a decision recounts its identity under the write lock it
+    holds already, rather than queueing for the lock again after its commit."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL recounts after the commit, not to wait for a merge's identity lock.")
+    make_identities_with_faces(1, faces_each=5)
+    first, second = reviewer_client("first"), reviewer_client("second")
+    face_id = batch_face_ids(first)[0]
+    vote(first, face_id)
+    assert face_id in batch_face_ids(second)
+
+    with CaptureQueriesContext(connection) as captured:
+        vote(second, face_id)
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    decision = statements[: statements.index("COMMIT")]
+    assert any(sql.startswith('UPDATE "identities_face"') for sql in decision)
+    assert any(sql.startswith('UPDATE "identities_identity"') for sql in decision)
+    assert sum(sql.startswith('UPDATE "identities_identity"') for sql in statements) == 1
+    identity = Identity.objects.get()
+    assert (identity.pending_count, identity.approved_count) == (4, 1)
