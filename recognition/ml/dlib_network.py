@@ -2,10 +2,10 @@
 
 dlib runs this network (dlib_face_recognition_resnet_model_v1, 29 convolutions, 128-d)
 with its own convolution code: the `dlib-bin` wheel is built without a BLAS, and one
-150x150 chip took about 115 ms on this 2-core machine, twice FaceNet's time for a network
-of a third of FaceNet's work. The same weights in TensorFlow give the same descriptors
-(tests/recognition/test_dlib_network.py compares them with dlib's own) several times
-faster (benchmarks/dlib_network.py).
+150x150 chip took 115-130 ms on this 2-core machine, about twice FaceNet's time. The same
+weights in TensorFlow give the same descriptors (tests/recognition/test_dlib_network.py
+compares them with dlib's own) in 15-20 ms, 7 ms a chip in a batch
+(benchmarks/dlib_fusion.py cost times each embedder).
 
 The weights are read from the .dat file that face-recognition-models installs, in the
 order dlib serialises the network: input first, then each layer's parameters. The layout
