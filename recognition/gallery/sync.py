@@ -198,16 +198,21 @@ def catch_up_job_start(kind: str, label: str, target_key: str, *, actor=None):
             parameters={},
             actor=actor,
             label=f"{label} (follow-up)",
-            target_key=f"{target_key}:next",
+            target_key=follow_up_key(target_key),
         )
     return job_run
+
+
+def follow_up_key(target_key: str) -> str:
+    """The target key of the one follow-up run queued behind a running catch-up job."""
+    return f"{target_key}:next"
 
 
 def catch_up_jobs_waiting(target_keys: list[str]) -> set[str]:
     """Those of these catch-up jobs' target keys whose job will see a change committed
     now without another start: a run queued and not yet claimed, or one running with its
     follow-up queued or running (what catch_up_job_start would return), in one query."""
-    follow_ups = [f"{target_key}:next" for target_key in target_keys]
+    follow_ups = [follow_up_key(target_key) for target_key in target_keys]
     active = dict(
         JobRun.objects.active()
         .filter(target_key__in=[*target_keys, *follow_ups])
@@ -217,7 +222,7 @@ def catch_up_jobs_waiting(target_keys: list[str]) -> set[str]:
         target_key
         for target_key in target_keys
         if active.get(target_key) == JobRun.Status.QUEUED
-        or (active.get(target_key) == JobRun.Status.RUNNING and f"{target_key}:next" in active)
+        or (active.get(target_key) == JobRun.Status.RUNNING and follow_up_key(target_key) in active)
     }
 
 
