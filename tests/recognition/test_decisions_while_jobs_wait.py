@@ -26,6 +26,13 @@ def redis_looks(monkeypatch) -> list[bool]:
     return answers
 
 
+@pytest.fixture(autouse=True)
+def assisted_identity(transactional_db, settings) -> None:
+    """Review assistance on, and one identity with pending faces to decide."""
+    settings.FACESITE_REVIEW_ASSIST = "suggest"
+    make_identities_with_faces(1, faces_each=3)
+
+
 def run(target_key: str, status: str) -> JobRun:
     kind = "gallery" if target_key.startswith("gallery") else "review_assist"
     return JobRun.objects.create(kind=kind, label=target_key, target_key=target_key, status=status)
@@ -36,9 +43,7 @@ def approve_a_face(admin) -> None:
     review_override(actor=admin, face_id=face.pk, decision=Face.Status.APPROVED)
 
 
-def test_a_decision_while_both_jobs_are_queued_adds_nothing(rq_queues, admin, settings, redis_looks):
-    settings.FACESITE_REVIEW_ASSIST = "suggest"
-    make_identities_with_faces(1, faces_each=3)
+def test_a_decision_while_both_jobs_are_queued_adds_nothing(rq_queues, admin, redis_looks):
     waiting = [run("gallery", JobRun.Status.QUEUED), run("review_assist", JobRun.Status.QUEUED)]
 
     approve_a_face(admin)
@@ -47,9 +52,7 @@ def test_a_decision_while_both_jobs_are_queued_adds_nothing(rq_queues, admin, se
     assert redis_looks == []
 
 
-def test_a_decision_while_a_job_runs_queues_its_follow_up(rq_queues, admin, settings, redis_looks):
-    settings.FACESITE_REVIEW_ASSIST = "suggest"
-    make_identities_with_faces(1, faces_each=3)
+def test_a_decision_while_a_job_runs_queues_its_follow_up(rq_queues, admin, redis_looks):
     run("gallery", JobRun.Status.RUNNING)
     run("review_assist", JobRun.Status.QUEUED)
 
@@ -66,9 +69,7 @@ def test_a_decision_while_a_job_runs_queues_its_follow_up(rq_queues, admin, sett
     assert redis_looks == [True]
 
 
-def test_a_decision_after_the_jobs_finished_queues_both_again(rq_queues, admin, settings, redis_looks):
-    settings.FACESITE_REVIEW_ASSIST = "suggest"
-    make_identities_with_faces(1, faces_each=3)
+def test_a_decision_after_the_jobs_finished_queues_both_again(rq_queues, admin, redis_looks):
     run("gallery", JobRun.Status.FINISHED)
     run("review_assist", JobRun.Status.FINISHED)
 
