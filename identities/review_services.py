@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from facesite.errors import FacesiteError
@@ -144,13 +144,31 @@ def _filtered(faces: QuerySet[Face], *, origin: str, detector: str) -> QuerySet[
 
 
 def _identity_with_work(
-    claimable: QuerySet[Face], *, origin: str, detector: str, exclude: set[int]
+    claimable: QuerySet[Face], *, origin: str, detector: str, exclude: set[int], after: int | None
 ) -> int | None:
-    """The identity of the first face, in id order, the reviewer could take; archived
-    identities wait until someone asks for them by name."""
+    """The identity of the first face, in id order, the reviewer could take, looking past
+    the faces of `after` (the identity on their page) before starting from the first face;
+    archived identities wait until someone asks for them by name.
+
+    Looking past the page keeps the search short. The faces a reviewer voted on stay
+    pending until others vote, and a search from the first face steps over each of them:
+    a reviewer a day ahead of the team paid for thousands on every batch.
+    """
     faces = claimable.filter(identity__archived=False).exclude(pk__in=exclude)
-    faces = _filtered(faces, origin=origin, detector=detector)
-    return faces.order_by("pk").values_list("identity_id", flat=True).first()
+    identity_ids = (
+        _filtered(faces, origin=origin, detector=detector)
+        .order_by("pk")
+        .values_list("identity_id", flat=True)
+    )
+    if after is not None:
+        # Grouped, so PostgreSQL reads the identity's few faces rather than walking the
+        # primary key until it meets one of them.
+        page = Face.objects.filter(identity_id=after).values("identity_id")
+        page_start = page.annotate(first=Min("pk")).values("first")
+        found = identity_ids.filter(pk__gt=Subquery(page_start)).first()
+        if found is not None:
+            return found
+    return identity_ids.first()
 
 
 def _held_by(reviewer, *, now: datetime, origin: str, detector: str, exclude: set[int]) -> QuerySet[Face]:
@@ -339,7 +357,9 @@ def review_batch_claim(
         _commit_without_disk_wait()
         for choice in identity_choices:
             if choice is None:
-                choice = _identity_with_work(claimable, origin=origin, detector=detector, exclude=exclude)
+                choice = _identity_with_work(
+                    claimable, origin=origin, detector=detector, exclude=exclude, after=prefer_identity_id
+                )
                 if choice is None:
                     break
             held, claimed = _batch_claim_for_identity(

@@ -85,6 +85,32 @@ def test_the_preferred_identity_comes_first_then_the_pool(reviewer, grace, pendi
     )
 
 
+def test_after_the_identity_on_the_page_the_pool_goes_on_to_the_next_then_wraps(
+    reviewer, rob, grace, pending_faces, clock
+):
+    finished = make_identity("Ada Lovelace")
+    Face.objects.filter(pk__in=[face.pk for face in make_pending_faces(finished, 2)]).update(
+        status="approved"
+    )
+    after = make_identity("Zed Zebra")
+    make_pending_faces(after, 2)
+    # Grace's faces come first in id order and still need votes, but the pool looks past
+    # the finished page's faces first.
+    assert (
+        review_batch_claim(reviewer=reviewer, prefer_identity_id=finished.pk, now=clock.now).identity == after
+    )
+    # Nothing after Zed: the pool starts again from the beginning.
+    assert (
+        review_batch_claim(
+            reviewer=rob,
+            prefer_identity_id=after.pk,
+            exclude_face_ids=[face.pk for face in after.faces.all()],
+            now=clock.now,
+        ).identity
+        == grace
+    )
+
+
 def test_with_nothing_left_in_the_preferred_identity_held_crops_come_before_the_pool(
     reviewer, grace, pending_faces, clock
 ):
