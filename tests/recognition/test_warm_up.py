@@ -8,6 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 WEB_PROCESS = """
+import gc
 import threading
 import facesite.wsgi
 from pipeline.detection import _detector_instance
@@ -18,6 +19,7 @@ print("serving while warming:", warm_up.is_alive(), flush=True)
 warm_up.join()
 print("detector loaded:", _detector_instance.cache_info().currsize == 1)
 print("facenet loaded:", facenet_embedder()._session is not None)
+print("loaded objects frozen for the collector:", gc.get_freeze_count() > 100_000)
 """
 
 
@@ -41,5 +43,6 @@ def test_the_web_process_warms_detector_and_facenet_in_the_background(tmp_path):
         "serving while warming: True",
         "detector loaded: True",
         "facenet loaded: True",
+        "loaded objects frozen for the collector: True",
     ]
     assert "Warmed up with recognition.services.warmup.models_warm in" in finished.stderr
