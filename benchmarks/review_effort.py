@@ -192,15 +192,17 @@ def scoring_time(face_total: int, faces: dict) -> None:
        of 20 (5 photos of 4 faces each), whose assessments hold the CelebA set's real vectors
        (repeated); time identities_assess, the job's step after embedding: read the vectors,
        cores, scores, bands, and the bulk update.
-    2. The gallery: approve every crop and time gallery_sync, which takes each crop's
-       vector from its assessment (the rows have no image files, so any crop it tried to
-       embed would count as unreadable).
+    2. The gallery: approve every crop and time gallery_sync with FaceNet's gallery, which
+       takes each crop's vector from its assessment (the rows have no image files, so any
+       crop it tried to embed would count as unreadable). The fused gallery (the default)
+       also embeds dlib's half from each crop file: benchmarks/dlib_fusion.py cost times it.
     3. Embedding: FaceNet on 128 chips (random pixels: its time does not depend on them) in the
        job's batches of 64, extrapolated to
        face_total; the embedder cannot be sped up here, only batched.
     """
     from bench_rows import photos_and_faces_create
     from django.core.management import call_command
+    from django.test import override_settings
     from django.utils import timezone
 
     from identities.models import Face, FaceAssessment, Identity
@@ -234,9 +236,11 @@ def scoring_time(face_total: int, faces: dict) -> None:
 
     Face.objects.update(status="approved", decided_at=now)
     started = time.perf_counter()
-    summary = gallery_sync()
+    with override_settings(FACESITE_GALLERY_EMBEDDER="facenet"):
+        summary = gallery_sync()
     print(
-        f"Gallery rows for the {face_total:,} crops once approved: {time.perf_counter() - started:.1f} s, "
+        f"FaceNet gallery rows for the {face_total:,} crops once approved: "
+        f"{time.perf_counter() - started:.1f} s, "
         f"{summary['from_review']:,} vectors taken from review assistance, {summary['embedded']} embedded, "
         f"{summary['unreadable']} unreadable"
     )
