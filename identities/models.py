@@ -330,7 +330,7 @@ class FaceAssessment(models.Model):
     # faces changed by a merge or move since).
     core_score = models.FloatField()
     core_source = models.CharField(max_length=8, help_text="approved or cluster")
-    # The nearest other identity and how far ahead of it the crop's own identity is.
+    # The nearest other identity, and its core's cosine similarity to the crop.
     lookalike = models.ForeignKey(
         Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -356,6 +356,16 @@ class FaceAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"Face {self.face_id}: {self.get_band_display()} ({self.core_score:.2f})"
+
+    @property
+    def lookalike_named(self) -> Identity | None:
+        """The lookalike the review page names ("looks like X"): only one whose core scores
+        at least the 1:1 threshold (other_bar). Under it the crop and that identity are
+        judged different people, and naming the nearest of them anyway told reviewers that
+        a stranger looked like whoever happened to be closest, at 0.1."""
+        if self.lookalike_score is None or self.lookalike_score < self.other_bar:
+            return None
+        return self.lookalike
 
     @classmethod
     def trusted_condition(cls, prefix: str = "") -> Q:

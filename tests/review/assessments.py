@@ -6,7 +6,13 @@ from identities.models import Face, FaceAssessment, Identity
 
 
 def assess(
-    face: Face, band: str, *, score: float = 0.5, blind: bool = False, lookalike: Identity | None = None
+    face: Face,
+    band: str,
+    *,
+    score: float = 0.5,
+    blind: bool = False,
+    lookalike: Identity | None = None,
+    lookalike_score: float = 0.62,
 ) -> FaceAssessment:
     shown_rank = FaceAssessment.BAND_RANKS[FaceAssessment.Band.LOOK if blind else band]
     return FaceAssessment.objects.create(
@@ -18,7 +24,7 @@ def assess(
         core_score=score,
         core_source="cluster",
         lookalike=lookalike,
-        lookalike_score=None if lookalike is None else score + 0.1,
+        lookalike_score=None if lookalike is None else lookalike_score,
         size=64,
         sharpness=100.0,
         blind_check=blind,

@@ -28,11 +28,23 @@ def test_suspicious_crops_come_first_with_their_hint(settings, reviewer_web, pen
     html = reviewer_web.post("/review/batch/").content.decode()
     unscored = [face.pk for face in pending_faces[4:]]
     assert batch_face_ids(html) == [not_face.pk, other.pk, look.pk, likely.pk, *unscored]
-    assert "looks like Ada Lovelace (0.22)" in html
+    assert "looks like Ada Lovelace (0.62)" in html
     assert 'data-band="likely"' in html and "Likely this person</span> 0.72" in html
     # The legend's bars, the lookalike's included.
     assert "≥ 0.45 and no one else claims it" in html
     assert "claimed by a lookalike scoring ≥ 0.58" in html
+
+
+def test_a_lookalike_under_the_one_to_one_threshold_is_not_named(settings, reviewer_web, pending_faces):
+    """The nearest other identity of a stranger's crop scores low; the 1:1 threshold (0.30
+    here) judges the two different people, so the page does not say the crop looks like it."""
+    settings.FACESITE_REVIEW_ASSIST = "suggest"
+    ada, bob = make_identity("Ada Lovelace"), make_identity("Bob Smith")
+    assess(pending_faces[0], "other", score=0.1, lookalike=ada, lookalike_score=0.29)
+    assess(pending_faces[1], "other", score=0.1, lookalike=bob, lookalike_score=0.30)
+    html = reviewer_web.post("/review/batch/").content.decode()
+    assert "Ada Lovelace" not in html
+    assert "looks like Bob Smith (0.30)" in html
 
 
 def test_a_reload_keeps_the_order(settings, reviewer_web, pending_faces):
