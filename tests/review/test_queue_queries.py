@@ -70,8 +70,8 @@ def test_a_deciding_vote_adds_the_decision_and_the_identity_recount(db):
     deciding_queries = queries_of(vote, second, face_id)
     assert Face.objects.get(pk=face_id).status == Face.Status.APPROVED
     # The vote's 11 (freeing every lease instead of the reviewer's), the decision's audit
-    # event, and after the commit a transaction (2) locking, counting and updating the
-    # identity.
+    # event, and the identity's lock, count and update: on PostgreSQL in a transaction (2)
+    # after the commit, on SQLite inside the decision's.
     assert deciding_queries <= 17
 
 
